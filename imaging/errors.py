@@ -1,0 +1,36 @@
+"""Exceptions raised by :mod:`imaging`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["ImagingError", "DicomFormatError", "ImagingValueError", "LosslessVerificationError"]
+
+
+class ImagingError(Exception):
+    """Base class of every error raised by :mod:`imaging`."""
+
+
+class DicomFormatError(ImagingError):
+    """A file is not readable DICOM, or lacks what the operation needs.
+
+    Parameters
+    ----------
+    path
+        The file at fault.
+    problem
+        What is wrong with it.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ImagingValueError(ImagingError, ValueError):
+    """A parameter passed to an :mod:`imaging` function is invalid."""
+
+
+class LosslessVerificationError(ImagingError):
+    """A transcoded image did not decode bit for bit to its source; the output was rejected."""
