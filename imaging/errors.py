@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ImagingError", "DicomFormatError", "ImagingValueError", "LosslessVerificationError"]
+__all__ = [
+    "ImagingError",
+    "DicomFormatError",
+    "ImagingValueError",
+    "LosslessVerificationError",
+    "UnsupportedPixelFormatError",
+]
 
 
 class ImagingError(Exception):
@@ -34,3 +40,8 @@ class ImagingValueError(ImagingError, ValueError):
 
 class LosslessVerificationError(ImagingError):
     """A transcoded image did not decode bit for bit to its source; the output was rejected."""
+
+
+class UnsupportedPixelFormatError(ImagingError):
+    """The pixel data cannot be losslessly encoded with the requested transfer syntax (e.g. 1-bit or float
+    pixels, more than 16 bits for JPEG-LS / JPEG 2000); the message says why."""

@@ -1,0 +1,95 @@
+"""Cost of :func:`ecg.screen` relative to :func:`ecg.detect_qrs` on the same records, in one run.
+
+Run: ``python -m benchmarks.screen [--data DIR] [--repeat N]`` (writes ``benchmarks/results/screen.json``).
+
+Inputs: the MIT-BIH records in ``../shared/data/ecg/mitdb`` (30 min, 2 leads, 360 Hz), the PTB record
+(15 leads; the 12 standard ones are read) and a 30-record sample of CinC 2017 (single lead, 300 Hz),
+each read once with :func:`ecg.read`. Each function is timed best-of-``repeat`` on every record
+(:func:`benchmarks._common.time_best`); the figure is ``sum(screen) / sum(detect_qrs)`` per database,
+i.e. what screening costs on top of QRS detection (target: at most 1.5, i.e. +50 %). ``screen`` includes
+the QRS detection, preprocessing, quality, beat classification, rhythm analysis and (12-lead) intervals.
+A break-down of the stages is measured too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import SHARED_DATA, machine_info, time_best, write_result
+from ecg import assess_quality, detect_qrs, preprocess, read
+from ecg.beats import classify_beats
+from ecg.screen import screen
+
+log = logging.getLogger("benchmarks.screen")
+
+
+def _records(data: Path) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {"mitdb": [], "ptb": [], "cinc2017": []}
+    for hea in sorted((data / "mitdb").glob("*.hea")):
+        groups["mitdb"].append(read(hea))
+    for hea in sorted((data / "ptb").glob("*.hea")):
+        groups["ptb"].append(read(hea))
+    for hea in sorted((data / "cinc2017").glob("*.hea"))[:30]:
+        groups["cinc2017"].append(read(hea))
+    return {k: v for k, v in groups.items() if v}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    groups = _records(args.data)
+    if not groups:
+        print(f"no records under {args.data}")
+        return 1
+    # warm-up (Numba compilation / caches) outside the timings
+    screen(groups[next(iter(groups))][0])
+    result: dict[str, Any] = {"machine": machine_info(("wfdb",)), "databases": {}}
+    for name, records in groups.items():
+        t_qrs = t_screen = t_pre = t_quality = t_beats = 0.0
+        for rec in records:
+            t_qrs += time_best(lambda: detect_qrs(rec.signal, rec.fs), repeat=args.repeat, min_time_s=0.05)
+            t_screen += time_best(lambda: screen(rec), repeat=args.repeat, min_time_s=0.05)
+            pre = preprocess(rec.signal, rec.fs)
+            beats = detect_qrs(rec.signal, rec.fs)
+            t_pre += time_best(lambda: preprocess(rec.signal, rec.fs), repeat=args.repeat, min_time_s=0.05)
+            t_quality += time_best(
+                lambda: assess_quality(rec.signal, rec.fs, beats=beats, preprocessed=pre), repeat=args.repeat, min_time_s=0.05
+            )
+            filt = np.where(np.isfinite(pre.signal_2d()), pre.signal_2d(), 0.0)
+            t_beats += time_best(
+                lambda: classify_beats(filt, rec.fs, beats, prefiltered=True, raw=rec.signal),
+                repeat=args.repeat,
+                min_time_s=0.05,
+            )
+        hours = sum(r.duration_s for r in records) / 3600.0
+        entry = {
+            "n_records": len(records),
+            "hours": round(hours, 3),
+            "detect_qrs_s": t_qrs,
+            "screen_s": t_screen,
+            "screen_over_detect_qrs": t_screen / t_qrs,
+            "stages_s": {"preprocess": t_pre, "assess_quality": t_quality, "classify_beats": t_beats},
+            "screen_hours_per_s": hours / t_screen,
+        }
+        result["databases"][name] = entry
+        print(
+            f"{name:9s} {len(records):3d} records {hours:6.2f} h: detect_qrs {t_qrs:.3f} s, screen {t_screen:.3f} s, "
+            f"ratio {t_screen / t_qrs:.2f} (target <= 1.50); preprocess {t_pre:.3f} s, quality {t_quality:.3f} s, "
+            f"beats {t_beats:.3f} s"
+        )
+    path = write_result("screen", result)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Accuracy of :func:`ecg.screen` on the reference databases in ``../shared/data/ecg``.
+
+Run: ``python -m benchmarks.screen_accuracy [--data DIR]`` (writes ``benchmarks/results/screen_accuracy.json``).
+
+* **CinC 2017** (single lead, 300 Hz, 9-61 s; ``REFERENCE.csv`` N / A / O / ~): AF sensitivity, specificity
+  against normal rhythm (N), F1 of AF against every other record, share of noisy (~) and normal
+  records screened ``UNREADABLE``.
+* **MIT-BIH Arrhythmia** (30 min, 2 leads): annotated VT episodes found (a VT finding overlapping the
+  ``(VT`` episode), no VT where none is annotated, AF/AFL coverage (share of annotated ``(AFIB``/``(AFL``
+  time inside AF findings), AF false time on records without AF, and per-beat ventricular
+  classification (annotation ``V`` and ``E`` vs beats labelled ventricular, matched one to one within
+  +-150 ms, pooled: Se and +P; also without the paced records 102, 104, 107 as ANSI/AAMI EC57 does).
+
+The targets of the teletriage acceptance are printed next to every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import wfdb
+
+from benchmarks._common import SHARED_DATA, machine_info, write_result
+from ecg.beats import BeatClass
+from ecg.evaluation import pool_scores, score_detections
+from ecg.findings import FindingCode
+from ecg.io.wfdb_format import read_wfdb
+from ecg.screen import screen
+
+log = logging.getLogger("benchmarks.screen_accuracy")
+
+MITDB_RECORDS = ("100", "102", "104", "106", "107", "108", "118", "119", "202", "223")
+PACED = ("102", "104", "107")
+_BEAT_SYMBOLS = set("NLRBAaJSVrFejnE/fQ?")
+
+
+def cinc2017(folder: Path) -> dict[str, Any]:
+    """Record-level AF and unreadable figures on the CinC 2017 records in ``folder``."""
+    ref: dict[str, str] = {}
+    with open(folder / "REFERENCE.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            if len(row) >= 2:
+                ref[row[0]] = row[1].strip()
+    rows = []
+    for name, label in sorted(ref.items()):
+        hea = folder / f"{name}.hea"
+        if not hea.exists():
+            continue
+        s = screen(read_wfdb(hea))
+        rows.append((name, label, s.has(FindingCode.AF), s.has(FindingCode.UNREADABLE)))
+    lab = np.array([r[1] for r in rows])
+    af = np.array([r[2] for r in rows])
+    unread = np.array([r[3] for r in rows])
+    is_a, is_n, is_noisy = lab == "A", lab == "N", lab == "~"
+    tp = int(np.sum(af & is_a))
+    fp = int(np.sum(af & ~is_a))
+    fn = int(np.sum(~af & is_a))
+    return {
+        "n_records": len(rows),
+        "counts": {k: int(np.sum(lab == k)) for k in "NAO~"},
+        "af_sensitivity": tp / max(int(is_a.sum()), 1),
+        "af_specificity_vs_normal": 1.0 - int(np.sum(af & is_n)) / max(int(is_n.sum()), 1),
+        "af_f1_vs_all": 2 * tp / max(2 * tp + fp + fn, 1),
+        "af_false_positives": {k: int(np.sum(af & (lab == k))) for k in "NO~"},
+        "noisy_unreadable": float(np.mean(unread[is_noisy])) if is_noisy.any() else None,
+        "normal_unreadable": float(np.mean(unread[is_n])) if is_n.any() else None,
+        "missed_af": [r[0] for r in rows if r[1] == "A" and not r[2]],
+        "false_af": [r[0] for r in rows if r[1] != "A" and r[2]],
+    }
+
+
+def _episodes(ann: Any, fs: float, n_samples: int, names: tuple[str, ...]) -> list[tuple[float, float]]:
+    """``(start_s, end_s)`` of the rhythm episodes whose ``aux_note`` is one of ``names``."""
+    out, start = [], None
+    for sample, aux in zip(ann.sample, ann.aux_note):
+        aux = (aux or "").strip("\x00 ")
+        if not aux.startswith("("):
+            continue
+        if start is not None:
+            out.append((start, sample / fs))
+            start = None
+        if aux in names:
+            start = sample / fs
+    if start is not None:
+        out.append((start, n_samples / fs))
+    return out
+
+
+def _overlap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    return float(sum(max(0.0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b))
+
+
+def mitdb(folder: Path) -> dict[str, Any]:
+    """VT, AF and ventricular-beat figures on the MIT-BIH records in ``folder``."""
+    per: dict[str, Any] = {}
+    v_scores, v_scores_unpaced = [], []
+    for rec_name in MITDB_RECORDS:
+        hea = folder / f"{rec_name}.hea"
+        if not hea.exists():
+            continue
+        record = read_wfdb(hea)
+        ann = wfdb.rdann(str(folder / rec_name), "atr")
+        fs = record.fs
+        s = screen(record)
+        vt_ref = _episodes(ann, fs, record.n_samples, ("(VT",))
+        af_ref = _episodes(ann, fs, record.n_samples, ("(AFIB", "(AFL"))
+        vt_found = [(f.start_s, f.end_s) for f in s.of(FindingCode.VT)]
+        af_found = [(f.start_s, f.end_s) for f in s.of(FindingCode.AF)]
+        vt_hit = [any(min(e, fe + 1) > max(st, fs_ - 1) for fs_, fe in vt_found) for st, e in vt_ref]
+        af_total = sum(e - st for st, e in af_ref)
+        sym = np.array(ann.symbol)
+        beat = np.isin(sym, list(_BEAT_SYMBOLS))
+        ref_v = ann.sample[beat & np.isin(sym, ["V", "E"])]
+        det_v = s.beats.samples[s.beats.labels == BeatClass.VENTRICULAR] if s.beats is not None else np.zeros(0, int)
+        score = score_detections(det_v, ref_v, fs)
+        v_scores.append(score)
+        if rec_name not in PACED:
+            v_scores_unpaced.append(score)
+        per[rec_name] = {
+            "priority": s.priority,
+            "reasons": list(s.reasons),
+            "vt_episodes_annotated": len(vt_ref),
+            "vt_episodes_found": int(sum(vt_hit)),
+            "vt_findings": len(vt_found),
+            "af_annotated_s": round(af_total, 1),
+            "af_found_s": round(sum(e - st for st, e in af_found), 1),
+            "af_coverage": round(_overlap(af_ref, af_found) / af_total, 4) if af_total else None,
+            "v_beats": {"tp": score.tp, "fp": score.fp, "fn": score.fn},
+        }
+    pooled, unpaced = pool_scores(v_scores), pool_scores(v_scores_unpaced)
+    return {
+        "records": per,
+        "ventricular_beats": {"se": pooled.sensitivity, "ppv": pooled.positive_predictivity, "tp": pooled.tp, "fp": pooled.fp, "fn": pooled.fn},
+        "ventricular_beats_unpaced": {"se": unpaced.sensitivity, "ppv": unpaced.positive_predictivity},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg", help="folder holding cinc2017/ and mitdb/")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    result: dict[str, Any] = {"machine": machine_info(("wfdb",))}
+    if (args.data / "cinc2017").is_dir():
+        c = result["cinc2017"] = cinc2017(args.data / "cinc2017")
+        print(f"CinC 2017 ({c['n_records']} records {c['counts']}):")
+        print(f"  AF Se {c['af_sensitivity']:.3f} (>= 0.92)  Sp vs N {c['af_specificity_vs_normal']:.3f} (>= 0.95)"
+              f"  F1 vs all {c['af_f1_vs_all']:.3f} (>= 0.85)  false AF by class {c['af_false_positives']}")
+        print(f"  noisy -> UNREADABLE {c['noisy_unreadable']:.2f} (>= 0.60)  normal -> UNREADABLE {c['normal_unreadable']:.3f} (<= 0.05)")
+        print(f"  missed AF {c['missed_af']}  false AF {c['false_af']}")
+    if (args.data / "mitdb").is_dir():
+        m = result["mitdb"] = mitdb(args.data / "mitdb")
+        print("MIT-BIH:")
+        for name, r in m["records"].items():
+            print(f"  {name}: {r['priority']:7s} VT {r['vt_episodes_found']}/{r['vt_episodes_annotated']} (findings {r['vt_findings']})"
+                  f"  AF {r['af_found_s']:.0f} s found, coverage {r['af_coverage']}  V {r['v_beats']}")
+        v, vu = m["ventricular_beats"], m["ventricular_beats_unpaced"]
+        print(f"  ventricular beats: Se {v['se']:.3f} +P {v['ppv']:.3f} (>= 0.90 both); without paced records Se {vu['se']:.3f} +P {vu['ppv']:.3f}")
+    path = write_result("screen_accuracy", result)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Numba kernels of the beat classifier (private; callers validate and trust nothing else).
+
+Inputs are C-contiguous float64 arrays without NaN; no checks are made here.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["cluster_beats", "aligned_correlation", "qrs_extent", "sharp_deflections"]
+
+
+@numba.njit(cache=True)
+def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> float:
+    """Pearson correlation of ``beat[core+lag : -core+lag]`` with ``template[core:-core]``."""
+    n = template.shape[0] - 2 * core
+    sa = 0.0
+    sb = 0.0
+    for i in range(n):
+        sa += beat[core + lag + i]
+        sb += template[core + i]
+    ma = sa / n
+    mb = sb / n
+    num = 0.0
+    da = 0.0
+    db = 0.0
+    for i in range(n):
+        a = beat[core + lag + i] - ma
+        b = template[core + i] - mb
+        num += a * b
+        da += a * a
+        db += b * b
+    if da <= 0.0 or db <= 0.0:
+        return 0.0
+    return num / np.sqrt(da * db)
+
+
+@numba.njit(cache=True)
+def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best Pearson correlation of every beat with ``template`` over lags ``-max_lag..max_lag``.
+
+    ``beats`` is ``(n_beats, n)``, ``template`` is ``(n,)``; the central ``n - 2*max_lag`` samples are compared.
+    Returns ``(corr, lag)``.
+    """
+    n_beats = beats.shape[0]
+    corr = np.empty(n_beats)
+    lags = np.zeros(n_beats, dtype=np.int64)
+    for k in range(n_beats):
+        best = -2.0
+        best_lag = 0
+        for lag in range(-max_lag, max_lag + 1):
+            c = _corr_at(beats[k], template, lag, max_lag)
+            if c > best:
+                best = c
+                best_lag = lag
+        corr[k] = best
+        lags[k] = best_lag
+    return corr, lags
+
+
+@numba.njit(cache=True)
+def cluster_beats(
+    beats: np.ndarray, threshold: float, max_lag: int, max_templates: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy template clustering (single pass, running-mean templates).
+
+    Each beat joins the template it correlates best with (over lags ``+-max_lag``) when that
+    correlation is at least ``threshold``; otherwise it starts a new template (up to ``max_templates``,
+    after which it joins the best one anyway). Templates are running means of their aligned members.
+
+    Returns ``(labels, counts, templates)``: the cluster of every beat, the member count of every
+    cluster and the ``(n_clusters, n)`` templates.
+    """
+    n_beats, n = beats.shape
+    templates = np.zeros((max_templates, n))
+    counts = np.zeros(max_templates, dtype=np.int64)
+    labels = np.empty(n_beats, dtype=np.int64)
+    n_templates = 0
+    last_j = -1
+    for k in range(n_beats):
+        best = -2.0
+        best_j = -1
+        best_lag = 0
+        if last_j >= 0:  # most beats match the template of the beat before: try it first
+            for lag in range(-max_lag, max_lag + 1):
+                c = _corr_at(beats[k], templates[last_j], lag, max_lag)
+                if c > best:
+                    best = c
+                    best_j = last_j
+                    best_lag = lag
+        if best < threshold:
+            for j in range(n_templates):
+                if j == last_j:
+                    continue
+                for lag in range(-max_lag, max_lag + 1):
+                    c = _corr_at(beats[k], templates[j], lag, max_lag)
+                    if c > best:
+                        best = c
+                        best_j = j
+                        best_lag = lag
+        if best >= threshold or (n_templates == max_templates and best_j >= 0):
+            j = best_j
+            counts[j] += 1
+            w = 1.0 / min(counts[j], 32)
+            for i in range(max_lag, n - max_lag):
+                templates[j, i] += w * (beats[k, i + best_lag] - templates[j, i])
+            labels[k] = j
+            last_j = j
+        else:
+            j = n_templates
+            n_templates += 1
+            for i in range(n):
+                templates[j, i] = beats[k, i]
+            counts[j] = 1
+            labels[k] = j
+            last_j = j
+    return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
+
+
+@numba.njit(cache=True)
+def qrs_extent(energy: np.ndarray, center: int, frac: float, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Onset and offset (sample indices) of the QRS in each row of ``energy`` (``(n_beats, n)``, >= 0).
+
+    The peak is searched within ``+-max_gap`` of ``center``; onset/offset are where the energy,
+    walking outwards from the peak, stays below ``frac`` x peak for ``max_gap`` samples (so a
+    notch inside a wide QRS does not end it).
+    """
+    n_beats, n = energy.shape
+    onset = np.empty(n_beats, dtype=np.int64)
+    offset = np.empty(n_beats, dtype=np.int64)
+    for k in range(n_beats):
+        lo = max(center - max_gap, 0)
+        hi = min(center + max_gap + 1, n)
+        p = lo
+        for i in range(lo, hi):
+            if energy[k, i] > energy[k, p]:
+                p = i
+        thr = frac * energy[k, p]
+        i = p
+        last = p
+        while i > 0:
+            i -= 1
+            if energy[k, i] >= thr:
+                last = i
+            elif last - i > max_gap:
+                break
+        onset[k] = last
+        i = p
+        last = p
+        while i < n - 1:
+            i += 1
+            if energy[k, i] >= thr:
+                last = i
+            elif i - last > max_gap:
+                break
+        offset[k] = last
+    return onset, offset
+
+
+@numba.njit(cache=True)
+def sharp_deflections(x: np.ndarray, min_mv: float, ratio: float) -> np.ndarray:
+    """Per sample (``n - 2`` of them), whether any lead of ``x`` (``(n, n_leads)``, finite) has a sharp,
+    sign-reversing deflection: ``|d2| > min_mv`` and ``|d2| > ratio * (|d1[i]| + |d1[i+1]|)``."""
+    n, n_leads = x.shape
+    out = np.zeros(max(n - 2, 0), dtype=np.bool_)
+    for i in range(n - 2):
+        for j in range(n_leads):
+            a = x[i + 1, j] - x[i, j]
+            b = x[i + 2, j] - x[i + 1, j]
+            d2 = abs(b - a)
+            if d2 > min_mv and d2 > ratio * (abs(a) + abs(b)):
+                out[i] = True
+                break
+    return out

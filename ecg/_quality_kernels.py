@@ -1,0 +1,236 @@
+"""Numba kernels behind :mod:`ecg.quality` (private; callers validate, kernels trust).
+
+Window features are computed for every lead of a ``(n_samples, n_leads)`` record in one call.
+Plain-Python references live in ``tests/ecg/test_quality.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["N_FEATURES", "F_MASKED", "F_FLAT", "F_SATURATED", "F_PTP", "F_KURTOSIS", "F_SLOPE_CONC", "F_BASELINE",
+           "window_features", "template_correlation"]
+
+#: feature columns of :func:`window_features`
+F_MASKED = 0  # fraction of the window that is missing / flat / saturated
+F_FLAT = 1  # fraction of the window that is flat (lead off)
+F_SATURATED = 2  # fraction of the window at the ADC rail
+F_PTP = 3  # peak-to-peak amplitude of the valid filtered samples (mV)
+F_KURTOSIS = 4  # kurtosis (Pearson, normal = 3) of the filtered samples, kSQI
+F_SLOPE_CONC = 5  # share of slope energy in the steepest 10 % of samples
+F_BASELINE = 6  # range of the moving mean over `smooth` samples (mV): baseline jumps, motion
+N_FEATURES = 7
+
+_TOP_SHARE = 0.10
+
+
+@njit(cache=True)
+def window_features(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+) -> np.ndarray:
+    """Features of windows ``[k * hop, k * hop + win)`` (clipped to the record) per lead.
+
+    Parameters
+    ----------
+    y
+        ``(n, n_leads)`` filtered signal (NaN where not valid).
+    missing, flat, saturated
+        ``(n, n_leads)`` boolean masks from preprocessing.
+    win, hop
+        Window length and hop in samples (``win >= 2``).
+    n_windows
+        Number of windows.
+    stride
+        Slopes are differences over ``stride`` samples taken every ``stride`` samples (an
+        effective rate of about 250 Hz for a band-limited signal, whatever ``fs``).
+    smooth
+        Length in samples of the moving mean whose range is :data:`F_BASELINE` (NaN when no
+        run of ``smooth`` valid samples exists).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_windows, n_leads, N_FEATURES)``; statistics of a window with fewer than
+        8 valid samples are NaN.
+    """
+    n, n_leads = y.shape
+    out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
+    slope_sq = np.empty(win)
+    for lead in range(n_leads):
+        for k in range(n_windows):
+            start = k * hop
+            stop = min(start + win, n)
+            length = stop - start
+            n_masked = 0
+            n_flat = 0
+            n_sat = 0
+            count = 0
+            total = 0.0
+            lo = np.inf
+            hi = -np.inf
+            for i in range(start, stop):
+                if flat[i, lead]:
+                    n_flat += 1
+                if saturated[i, lead]:
+                    n_sat += 1
+                v = y[i, lead]
+                if missing[i, lead] or flat[i, lead] or saturated[i, lead] or v != v:
+                    n_masked += 1
+                    continue
+                count += 1
+                total += v
+                lo = min(lo, v)
+                hi = max(hi, v)
+            if length <= 0:
+                continue
+            out[k, lead, F_MASKED] = n_masked / length
+            out[k, lead, F_FLAT] = n_flat / length
+            out[k, lead, F_SATURATED] = n_sat / length
+            if count < 8:
+                continue
+            mean = total / count
+            m2 = 0.0
+            m4 = 0.0
+            for i in range(start, stop):
+                v = y[i, lead]
+                if v == v:
+                    d = v - mean
+                    d2 = d * d
+                    m2 += d2
+                    m4 += d2 * d2
+            m2 /= count
+            m4 /= count
+            out[k, lead, F_PTP] = hi - lo
+            # moving mean over `smooth` consecutive valid samples
+            run = 0
+            acc = 0.0
+            b_lo = np.inf
+            b_hi = -np.inf
+            for i in range(start, stop):
+                v = y[i, lead]
+                if v != v:
+                    run = 0
+                    acc = 0.0
+                    continue
+                acc += v
+                run += 1
+                if run > smooth:
+                    acc -= y[i - smooth, lead]
+                if run >= smooth:
+                    mean_s = acc / smooth
+                    b_lo = min(b_lo, mean_s)
+                    b_hi = max(b_hi, mean_s)
+            if b_hi >= b_lo:
+                out[k, lead, F_BASELINE] = b_hi - b_lo
+            out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 0 else np.nan
+            # slope energy of consecutive valid samples
+            n_slope = 0
+            slope_total = 0.0
+            for i in range(start + stride, stop, stride):
+                a = y[i - stride, lead]
+                b = y[i, lead]
+                if a == a and b == b:
+                    s = (b - a) * (b - a)
+                    slope_sq[n_slope] = s
+                    slope_total += s
+                    n_slope += 1
+            if n_slope < 8 or slope_total <= 0:
+                continue
+            n_top = max(1, int(_TOP_SHARE * n_slope))
+            ordered = np.partition(slope_sq[:n_slope], n_slope - n_top)  # O(n) selection
+            top = 0.0
+            for i in range(n_slope - n_top, n_slope):
+                top += ordered[i]
+            out[k, lead, F_SLOPE_CONC] = top / slope_total
+    return out
+
+
+@njit(cache=True)
+def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, hop: int, n_windows: int) -> np.ndarray:
+    """Median Pearson correlation of each beat with its window's mean beat, per window and lead.
+
+    Beats are segments ``y[b - half : b + half]`` around the QRS sample indices ``beats``
+    (sorted, int64); beats whose segment leaves the record or holds NaN are skipped. A
+    window needs at least 3 usable beats, otherwise its value is NaN (template-matching SQI,
+    Orphanidou et al., IEEE JBHI 19:832-838, 2015).
+    """
+    n, n_leads = y.shape
+    out = np.full((n_windows, n_leads), np.nan)
+    seg_len = 2 * half
+    template = np.empty(seg_len)
+    corrs = np.empty(beats.shape[0])
+    for lead in range(n_leads):
+        first = 0
+        for k in range(n_windows):
+            start = k * hop
+            stop = min(start + win, n)
+            while first < beats.shape[0] and beats[first] < start:
+                first += 1
+            # pass 1: template
+            template[:] = 0.0
+            used = 0
+            j = first
+            while j < beats.shape[0] and beats[j] < stop:
+                b = beats[j]
+                j += 1
+                if b - half < 0 or b + half > n:
+                    continue
+                ok = True
+                for i in range(seg_len):
+                    if y[b - half + i, lead] != y[b - half + i, lead]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                for i in range(seg_len):
+                    template[i] += y[b - half + i, lead]
+                used += 1
+            if used < 3:
+                continue
+            t_mean = 0.0
+            for i in range(seg_len):
+                template[i] /= used
+                t_mean += template[i]
+            t_mean /= seg_len
+            t_ss = 0.0
+            for i in range(seg_len):
+                t_ss += (template[i] - t_mean) ** 2
+            # pass 2: correlations
+            n_corr = 0
+            j = first
+            while j < beats.shape[0] and beats[j] < stop:
+                b = beats[j]
+                j += 1
+                if b - half < 0 or b + half > n:
+                    continue
+                s_mean = 0.0
+                ok = True
+                for i in range(seg_len):
+                    v = y[b - half + i, lead]
+                    if v != v:
+                        ok = False
+                        break
+                    s_mean += v
+                if not ok:
+                    continue
+                s_mean /= seg_len
+                cross = 0.0
+                s_ss = 0.0
+                for i in range(seg_len):
+                    d = y[b - half + i, lead] - s_mean
+                    cross += d * (template[i] - t_mean)
+                    s_ss += d * d
+                denom = np.sqrt(s_ss * t_ss)
+                corrs[n_corr] = cross / denom if denom > 0 else 0.0
+                n_corr += 1
+            out[k, lead] = np.median(corrs[:n_corr])
+    return out

@@ -1,0 +1,312 @@
+"""Global intervals of a multi-lead ECG: heart rate, PR, QRS, QT, QTc (Bazett, Fridericia) and frontal axis.
+
+Method
+------
+1. **Median beat** per lead (CSE Working Party, Willems et al., *J Am Coll Cardiol* 10:1313-1321,
+   1987): normal beats (not premature, not ectopic) from the first ``max_beats`` are cut around their
+   QRS fiducial, aligned by cross-correlation of the spatial velocity (+-30 ms) and the sample-wise
+   median is taken per lead (0.5-100 Hz band).
+2. **Global QRS onset / offset** from the spatial velocity ``sum_leads |dx/dt|`` of the median beats
+   (a multi-lead "global" boundary as in the CSE recommendations): walking out from its peak until it
+   stays below 10 % of the peak height above the isoelectric level for 12 ms.
+3. **T end** per lead by the tangent method (Lepeschkin & Surawicz, *Circulation* 6:378-388, 1952): the
+   tangent at the steepest T down-slope meets the PR-segment baseline; the global T end is the upper
+   quartile of the leads with a T wave >= 0.1 mV (robust "latest" end across leads).
+4. **P onset** from the spatial velocity 300-30 ms before QRS onset (20 % of the P-wave peak);
+   PR is reported only when a P wave stands clearly above the noise.
+5. **QTc**: Bazett ``QT / RR**0.5`` and Fridericia ``QT / RR**(1/3)`` (RR in s).
+6. **Frontal axis** from the net QRS areas in leads I and aVF (aVF derived from II and III, or II and I,
+   when absent): ``atan2(aVF, I)``.
+
+The measurement is flagged ``reliable`` only when every interval lies in a physiological range, at
+least ``min_beats`` beats make the median and at least two leads carry a measurable T wave.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _beat_kernels as _k
+from .beats import BeatClass
+from .errors import EcgValueError
+from .preprocess import preprocess
+
+__all__ = ["Intervals", "measure_intervals"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Intervals:
+    """Global ECG intervals from median beats (all durations in ms, rates in bpm, axis in degrees).
+
+    Attributes
+    ----------
+    heart_rate_bpm
+        From the median RR of all beats.
+    rr_ms
+        Median RR.
+    pr_ms
+        P onset to QRS onset; ``None`` when no P wave is found (e.g. AF).
+    qrs_ms
+        Global QRS onset to offset.
+    qt_ms
+        Global QRS onset to T end.
+    qtc_bazett_ms, qtc_fridericia_ms
+        Heart-rate corrected QT.
+    axis_deg
+        Frontal QRS axis (-180..180); ``None`` without limb leads.
+    n_beats
+        Beats in the median beat.
+    leads
+        Leads measured.
+    reliable
+        Whether every check passed (see module doc); only reliable QTc values raise findings.
+    method
+        One line naming the method.
+    """
+
+    heart_rate_bpm: float
+    rr_ms: float
+    pr_ms: float | None
+    qrs_ms: float
+    qt_ms: float
+    qtc_bazett_ms: float
+    qtc_fridericia_ms: float
+    axis_deg: float | None
+    n_beats: int
+    leads: tuple[str, ...]
+    reliable: bool
+    method: str = "median beat; global QRS boundaries from spatial velocity; tangent T end; Bazett & Fridericia"
+
+    def qtc_ms(self, formula: str = "fridericia") -> float:
+        """QTc by ``"bazett"`` or ``"fridericia"`` (ms)."""
+        if formula == "bazett":
+            return self.qtc_bazett_ms
+        if formula == "fridericia":
+            return self.qtc_fridericia_ms
+        raise EcgValueError(f"formula: expected 'bazett' or 'fridericia', got {formula!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (values rounded to 1 ms / 1 degree)."""
+        r = lambda v: None if v is None or not np.isfinite(v) else round(float(v), 1)  # noqa: E731
+        return {
+            "heart_rate_bpm": r(self.heart_rate_bpm),
+            "rr_ms": r(self.rr_ms),
+            "pr_ms": r(self.pr_ms),
+            "qrs_ms": r(self.qrs_ms),
+            "qt_ms": r(self.qt_ms),
+            "qtc_bazett_ms": r(self.qtc_bazett_ms),
+            "qtc_fridericia_ms": r(self.qtc_fridericia_ms),
+            "axis_deg": r(self.axis_deg),
+            "n_beats": self.n_beats,
+            "leads": list(self.leads),
+            "reliable": self.reliable,
+            "method": self.method,
+        }
+
+
+def _smooth(x: np.ndarray, n: int) -> np.ndarray:
+    if n <= 1:
+        return x
+    k = np.ones(n) / n
+    return np.convolve(x, k, mode="same")
+
+
+def _median_beats(
+    x: np.ndarray, fs: float, centers: np.ndarray, pre: int, post: int
+) -> tuple[np.ndarray, int]:
+    """``(pre + post, n_leads)`` median beat of the beats at ``centers`` after +-30 ms alignment."""
+    n, n_leads = x.shape
+    ok = centers[(centers - pre - 0 >= 0) & (centers + post < n)]
+    if ok.size == 0:
+        return np.zeros((0, n_leads)), 0
+    offs = np.arange(-pre, post)
+    stack = x[ok[:, None] + offs[None, :]]  # (n_beats, w, n_leads)
+    vel = np.abs(np.diff(stack, axis=1)).sum(axis=2)
+    vel = np.ascontiguousarray(np.pad(vel, ((0, 0), (0, 1))))
+    ref = np.ascontiguousarray(np.median(vel, axis=0))
+    lag = max(1, int(round(0.03 * fs)))
+    _, lags = _k.aligned_correlation(vel, ref, lag)
+    shifted = ok + lags
+    keep = (shifted - pre >= 0) & (shifted + post < n)
+    stack = x[shifted[keep][:, None] + offs[None, :]]
+    return np.median(stack, axis=0), int(keep.sum())
+
+
+def _t_end(beat: np.ndarray, fs: float, qrs_off: int, stop: int, baseline: float) -> tuple[float | None, float]:
+    """Tangent-method T end (sample index) of one lead's median beat and the T amplitude (mV)."""
+    a = qrs_off + int(round(0.08 * fs))
+    if stop - a < int(0.1 * fs):
+        return None, 0.0
+    seg = _smooth(beat[a:stop] - baseline, max(1, int(round(0.02 * fs))))
+    p = int(np.argmax(np.abs(seg)))
+    amp = float(seg[p])
+    if abs(amp) < 0.1 or p >= seg.size - 3:
+        return None, abs(amp)
+    d = np.gradient(seg)
+    stop_k = min(seg.size, p + int(round(0.15 * fs)))
+    tail = d[p:stop_k] * -np.sign(amp)  # slope back towards the baseline, within 150 ms of the T peak
+    k = p + int(np.argmax(tail))
+    slope = d[k]
+    if slope == 0 or np.sign(slope) == np.sign(amp):
+        return None, abs(amp)
+    t_end = k - seg[k] / slope  # where the tangent meets the baseline (0)
+    if not (k <= t_end < seg.size + 0.1 * fs):
+        return None, abs(amp)
+    return float(a + t_end), abs(amp)
+
+
+def _axis(qrs_area: dict[str, float]) -> float | None:
+    i, avf = qrs_area.get("I"), qrs_area.get("AVF")
+    ii, iii = qrs_area.get("II"), qrs_area.get("III")
+    if avf is None and ii is not None and iii is not None:
+        avf = (ii + iii) / 2.0
+    if avf is None and ii is not None and i is not None:
+        avf = ii - i / 2.0
+    if i is None and ii is not None and iii is not None:
+        i = ii - iii
+    if i is None or avf is None or (i == 0 and avf == 0):
+        return None
+    return float(np.degrees(np.arctan2(avf, i)))
+
+
+def measure_intervals(
+    signal: np.ndarray,
+    fs: float,
+    beats: np.ndarray,
+    *,
+    leads: tuple[str, ...] | None = None,
+    labels: np.ndarray | None = None,
+    usable_leads: np.ndarray | None = None,
+    max_beats: int = 60,
+    min_beats: int = 3,
+) -> Intervals | None:
+    """Measure PR, QRS, QT, QTc and axis from the median beats of a multi-lead ECG.
+
+    Parameters
+    ----------
+    signal
+        ``(n_samples, n_leads)`` ECG in mV (raw; it is band-passed 0.5-100 Hz here).
+    fs
+        Sampling rate in Hz.
+    beats
+        QRS fiducial sample indices (e.g. :func:`ecg.detect_qrs`).
+    leads
+        Lead names (standard names ``I II III aVR aVL aVF V1..V6`` enable the axis).
+    labels
+        Optional :class:`~ecg.beats.BeatClass` per beat; only ``NORMAL`` beats make the median.
+    usable_leads
+        Optional boolean mask of leads to use (e.g. not lead-off).
+    max_beats, min_beats
+        Use at most the first ``max_beats`` eligible beats; fewer than ``min_beats`` gives ``None``.
+
+    Returns
+    -------
+    Intervals or None
+        ``None`` when too few beats or no QRS boundary could be found.
+    """
+    sig = np.asarray(signal, dtype=np.float64)
+    if sig.ndim == 1:
+        sig = sig[:, None]
+    if sig.ndim != 2:
+        raise EcgValueError(f"signal: expected a (n_samples, n_leads) array, got shape {sig.shape}")
+    fs = float(fs)
+    if not np.isfinite(fs) or fs < 100:
+        raise EcgValueError(f"fs: expected a sampling rate >= 100 Hz for interval measurement, got {fs!r}")
+    idx = np.asarray(beats, dtype=np.int64)
+    names = tuple(leads) if leads is not None else tuple(str(i) for i in range(sig.shape[1]))
+    if len(names) != sig.shape[1]:
+        raise EcgValueError(f"leads: expected {sig.shape[1]} names, got {len(names)}")
+    if idx.size < min_beats + 1:
+        return None
+    rr = np.diff(idx) / fs
+    rr_med = float(np.median(rr))
+    eligible = np.ones(idx.size, dtype=bool)
+    if labels is not None:
+        eligible &= np.asarray(labels) == BeatClass.NORMAL
+    eligible[1:] &= rr > 0.85 * rr_med
+    eligible[0] = False
+    use = np.ones(sig.shape[1], dtype=bool) if usable_leads is None else np.asarray(usable_leads, dtype=bool)
+    use &= np.isfinite(sig).mean(axis=0) > 0.9
+    if not use.any():
+        return None
+    cols = np.flatnonzero(use)
+    pre = int(round(min(0.35, 0.45 * rr_med) * fs))
+    post = int(round(min(0.75, 0.92 * rr_med) * fs))
+    centers = idx[eligible][:max_beats]
+    last = centers.max() + post + int(fs) if centers.size else 0
+    filt = preprocess(sig[: min(sig.shape[0], last), cols], fs, lowpass_hz=min(100.0, 0.45 * fs)).signal_2d()
+    filt = np.where(np.isfinite(filt), filt, 0.0)
+    med, n_used = _median_beats(filt, fs, centers, pre, post)
+    if n_used < min_beats:
+        return None
+
+    vel = _smooth(np.abs(np.diff(med, axis=0)).sum(axis=1), max(1, int(round(0.008 * fs))))
+    base = float(np.percentile(vel, 10))
+    energy = np.ascontiguousarray(np.clip(vel - base, 0.0, None)[None, :])
+    onset_a, offset_a = _k.qrs_extent(energy, pre, 0.1, max(2, int(round(0.012 * fs))))
+    q_on, q_off = int(onset_a[0]), int(offset_a[0])
+    qrs_ms = (q_off - q_on) * 1000.0 / fs
+
+    baselines = med[max(q_on - int(0.02 * fs), 0)]
+    t_ends, t_amps = [], []
+    for j in range(med.shape[1]):
+        te, amp = _t_end(med[:, j], fs, q_off, med.shape[0], float(baselines[j]))
+        t_amps.append(amp)
+        if te is not None:
+            t_ends.append(te)
+    qt_ms = float("nan")
+    if t_ends:
+        qt_ms = (float(np.percentile(t_ends, 75)) - q_on) * 1000.0 / fs
+
+    pr_ms = None
+    p_lo = max(q_on - int(round(0.30 * fs)), 0)
+    p_hi = q_on - int(round(0.03 * fs))
+    if p_hi - p_lo > int(0.05 * fs):
+        seg = vel[p_lo:p_hi] - base
+        peak = int(np.argmax(seg))
+        if seg[peak] > 0.03 * (vel.max() - base) and seg[peak] > 3.0 * np.median(np.abs(seg)):
+            thr = 0.2 * seg[peak]
+            k = peak
+            while k > 0 and seg[k] > thr:
+                k -= 1
+            pr_ms = (q_on - (p_lo + k)) * 1000.0 / fs
+
+    lead_upper = [names[c].upper() for c in cols]
+    areas = {
+        lead_upper[j]: float(np.sum(med[q_on : q_off + 1, j] - baselines[j]))
+        for j in range(med.shape[1])
+        if lead_upper[j] in ("I", "II", "III", "AVF")
+    }
+    rr_s = rr_med
+    qtc_b = qt_ms / np.sqrt(rr_s)
+    qtc_f = qt_ms / np.cbrt(rr_s)
+    reliable = bool(
+        np.isfinite(qt_ms)
+        and 40.0 <= qrs_ms <= 200.0
+        and 200.0 <= qt_ms <= 700.0
+        and qt_ms > qrs_ms + 80.0
+        and len(t_ends) >= 2
+        and n_used >= min_beats
+    )
+    if not np.isfinite(qt_ms):
+        qt_ms = qtc_b = qtc_f = float("nan")
+    log.debug("intervals: QRS %.0f ms, QT %.0f ms from %d beats, reliable=%s", qrs_ms, qt_ms, n_used, reliable)
+    return Intervals(
+        heart_rate_bpm=60.0 / rr_s,
+        rr_ms=rr_s * 1000.0,
+        pr_ms=pr_ms,
+        qrs_ms=qrs_ms,
+        qt_ms=float(qt_ms),
+        qtc_bazett_ms=float(qtc_b),
+        qtc_fridericia_ms=float(qtc_f),
+        axis_deg=_axis(areas),
+        n_beats=n_used,
+        leads=tuple(names[c] for c in cols),
+        reliable=reliable,
+    )

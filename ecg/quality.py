@@ -1,0 +1,360 @@
+"""ECG signal quality: per lead and per record ``good`` / ``acceptable`` / ``unreadable``.
+
+The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_s``
+(default 2 s). For every window and lead, features are computed in Numba
+(:mod:`ecg._quality_kernels`) on the preprocessed signal (:func:`ecg.preprocess`):
+
+* lead off -- fraction of exactly flat samples and a peak-to-peak amplitude below
+  ``lead_off_mv`` (Clifford et al., Physiol Meas 33:1419-1433, 2012, "flat line" SQI);
+* clipping -- fraction of samples at the ADC rail (Behar et al., IEEE TBME 60:2997, 2013,
+  "saturation" test);
+* missing data -- fraction of NaN samples;
+* kurtosis of the band-limited signal, kSQI (Li, Mark & Clifford, Physiol Meas 29:15-32,
+  2008): a clean ECG is spiky (kurtosis well above 5), broadband and motion noise are
+  near-Gaussian (about 3);
+* slope concentration -- the share of slope energy carried by the steepest 10 % of samples.
+  In a clean ECG the QRS complexes hold most of it; muscle noise, electrode motion and
+  baseline jumps spread it out. It plays the role of the spectral pSQI of Li et al. (2008)
+  without a transform and is more robust to tall T waves than kSQI;
+* motion / baseline jumps -- peak-to-peak amplitude above ``motion_ratio`` times the lead's
+  median window amplitude, or above ``max_ptp_mv``.
+
+When QRS indices (``beats``) are given, the median correlation of each beat with its
+window's mean beat (template matching SQI, Orphanidou et al., IEEE JBHI 19:832-838, 2015)
+refines the verdict: a consistent morphology rescues a window the signal-only features
+doubted (wide-complex rhythms have low kurtosis too), an inconsistent one demotes it.
+
+Each ``step_s`` segment takes the best verdict of the windows that cover it; the record is
+readable wherever at least one lead is. Time ranges are in seconds from the record start.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _quality_kernels as qk
+from .errors import EcgValueError
+from .preprocess import PreprocessedEcg, check_fs, preprocess
+
+__all__ = ["QualityLevel", "SignalQuality", "assess_quality"]
+
+logger = logging.getLogger(__name__)
+
+#: slopes for the concentration feature are taken at about this rate (Hz), whatever ``fs``
+_SLOPE_FS = 250.0
+#: moving-mean length (s) for the baseline-excursion feature: longer than a QRS, about a T wave
+_BASELINE_SMOOTH_S = 0.3
+
+
+class QualityLevel(enum.IntEnum):
+    """Readability of a stretch of ECG, ordered from worst to best."""
+
+    UNREADABLE = 0
+    ACCEPTABLE = 1
+    GOOD = 2
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in JSON and reports (``"good"``, ...)."""
+        return self.name.lower()
+
+
+TimeRanges = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SignalQuality:
+    """Result of :func:`assess_quality`.
+
+    Attributes
+    ----------
+    level
+        Record verdict.
+    lead_levels
+        Verdict per lead.
+    readable_fraction
+        Fraction of the record's duration in which at least one lead is readable.
+    lead_readable_fraction
+        Per lead, fraction of the duration that lead is readable.
+    unreadable_ranges
+        ``(start_s, end_s)`` stretches where no lead is readable (merged, sorted).
+    lead_unreadable_ranges
+        Per lead, its unreadable stretches.
+    lead_off
+        Per lead: off (flat line / no signal) for more than half of the record.
+    lead_off_ranges
+        Per lead, the stretches where the lead is off.
+    saturated_fraction
+        Per lead, fraction of samples at the ADC rail (clipped).
+    segment_levels
+        ``(n_segments, n_leads)`` int8 :class:`QualityLevel` values; segment ``k`` spans
+        ``[k * step_s, (k + 1) * step_s)`` (the last one ends at :attr:`duration_s`).
+    step_s
+        Segment length in s.
+    duration_s
+        Record duration in s.
+    """
+
+    level: QualityLevel
+    lead_levels: tuple[QualityLevel, ...]
+    readable_fraction: float
+    lead_readable_fraction: tuple[float, ...]
+    unreadable_ranges: TimeRanges
+    lead_unreadable_ranges: tuple[TimeRanges, ...]
+    lead_off: tuple[bool, ...]
+    lead_off_ranges: tuple[TimeRanges, ...]
+    saturated_fraction: tuple[float, ...]
+    segment_levels: np.ndarray
+    step_s: float
+    duration_s: float
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the record as a whole is unreadable."""
+        return self.level is QualityLevel.UNREADABLE
+
+    def readable_mask(self, fs: float, n_samples: int | None = None) -> np.ndarray:
+        """Boolean per-sample mask (at ``fs`` Hz) of where at least one lead is readable."""
+        fs = check_fs(fs)
+        n = int(round(self.duration_s * fs)) if n_samples is None else int(n_samples)
+        if self.segment_levels.shape[0] == 0:
+            return np.zeros(n, dtype=bool)
+        seg = np.minimum((np.arange(n) / fs / self.step_s).astype(np.int64), self.segment_levels.shape[0] - 1)
+        readable = (self.segment_levels > QualityLevel.UNREADABLE).any(axis=1)
+        return readable[seg]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (levels as lower-case strings, ranges as ``[start_s, end_s]`` lists)."""
+        return {
+            "level": self.level.label,
+            "lead_levels": [lvl.label for lvl in self.lead_levels],
+            "readable_fraction": round(self.readable_fraction, 4),
+            "lead_readable_fraction": [round(f, 4) for f in self.lead_readable_fraction],
+            "unreadable_ranges": [list(r) for r in self.unreadable_ranges],
+            "lead_unreadable_ranges": [[list(r) for r in rr] for rr in self.lead_unreadable_ranges],
+            "lead_off": list(self.lead_off),
+            "lead_off_ranges": [[list(r) for r in rr] for rr in self.lead_off_ranges],
+            "saturated_fraction": [round(f, 4) for f in self.saturated_fraction],
+            "step_s": self.step_s,
+            "duration_s": self.duration_s,
+        }
+
+
+def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
+    """Merge consecutive True segments into ``(start_s, end_s)`` pairs."""
+    if flags.size == 0 or not flags.any():
+        return ()
+    padded = np.concatenate([[False], flags, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return tuple(
+        (round(start * step_s, 3), round(min(stop * step_s, duration_s), 3))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True)
+    )
+
+
+def _check_beats(beats: object, n_samples: int) -> np.ndarray:
+    arr = np.asarray(beats)
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got {arr.dtype} {arr.shape}")
+    arr = np.sort(arr.astype(np.int64))
+    if arr.size and (arr[0] < 0 or arr[-1] >= n_samples):
+        raise EcgValueError(f"beats: expected sample indices in [0, {n_samples}), got {arr[0]}..{arr[-1]}")
+    return np.ascontiguousarray(arr)
+
+
+def _segments(
+    levels: np.ndarray, off: np.ndarray, n_segments: int, per_window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment level (best of the windows covering it) and lead-off flag (all of them)."""
+    n_windows, n_leads = levels.shape
+    seg_levels = np.zeros((n_segments, n_leads), dtype=np.int8)
+    seg_off = np.zeros((n_segments, n_leads), dtype=bool)
+    for k in range(n_segments):
+        # segment k = [k*hop, (k+1)*hop) lies in windows j with j*hop <= k*hop < j*hop + win
+        lo = max(0, k - per_window + 1)
+        hi = min(k + 1, n_windows)
+        if hi <= lo:
+            lo, hi = n_windows - 1, n_windows
+        seg_levels[k] = levels[lo:hi].max(axis=0)
+        seg_off[k] = off[lo:hi].all(axis=0)
+    return seg_levels, seg_off
+
+
+def assess_quality(
+    signal: object,
+    fs: float,
+    *,
+    beats: object | None = None,
+    preprocessed: PreprocessedEcg | None = None,
+    powerline_hz: float | None = 50.0,
+    window_s: float = 4.0,
+    step_s: float = 2.0,
+    lead_off_mv: float = 0.05,
+    max_masked_fraction: float = 0.5,
+    max_saturated_fraction: float = 0.2,
+    min_kurtosis: float = 3.6,
+    min_slope_conc: float = 0.72,
+    good_slope_conc: float = 0.80,
+    motion_ratio: float = 3.0,
+    max_ptp_mv: float = 10.0,
+    min_template_corr: float = 0.5,
+    rescue_template_corr: float = 0.9,
+    min_readable_fraction: float = 0.5,
+    acceptable_weight: float = 0.5,
+) -> SignalQuality:
+    """Grade the quality of an ECG per lead and per record, with unreadable time ranges.
+
+    Parameters
+    ----------
+    signal
+        ``(n_samples,)`` or ``(n_samples, n_leads)`` real array in mV (NaN = missing).
+    fs
+        Sampling rate in Hz.
+    beats
+        Optional QRS sample indices (e.g. from :func:`ecg.detect_qrs`) for the
+        template-matching refinement.
+    preprocessed
+        The :func:`ecg.preprocess` result of the same ``signal`` at ``fs`` (``lowpass_hz``
+        40 Hz recommended), to avoid filtering twice; computed when ``None``.
+    powerline_hz
+        Mains frequency in Hz (used only when ``preprocessed`` is ``None``).
+    window_s, step_s
+        Feature window and hop in s (``step_s <= window_s``); verdicts have ``step_s`` resolution.
+    lead_off_mv
+        A window whose filtered peak-to-peak amplitude is below this (mV) is "lead off".
+    max_masked_fraction
+        Above this fraction of missing / flat / clipped samples a window is unreadable.
+    max_saturated_fraction
+        Above this fraction of clipped samples a window is unreadable (any clipping: acceptable).
+    min_kurtosis
+        kSQI below this is unreadable (noise-like amplitude distribution).
+    min_slope_conc, good_slope_conc
+        Slope concentration below ``min_slope_conc`` is unreadable, below ``good_slope_conc`` acceptable.
+    motion_ratio, max_ptp_mv
+        Peak-to-peak amplitude above ``motion_ratio`` x the lead's median, or above
+        ``max_ptp_mv`` mV, is motion artefact (unreadable).
+    min_template_corr, rescue_template_corr
+        With ``beats``: median beat-template correlation below ``min_template_corr`` demotes a
+        window one level; at or above ``rescue_template_corr`` it lifts a window that only the
+        kurtosis / slope features rejected to ``acceptable``.
+    min_readable_fraction
+        The record (and a lead) is unreadable when less than this fraction of it is readable,
+        or when its quality score -- the time-weighted mean of good = 1, acceptable =
+        ``acceptable_weight``, unreadable = 0 -- is below it (a record that is marginal
+        throughout is not read reliably).
+    acceptable_weight
+        Weight of ``acceptable`` time in the quality score.
+
+    Returns
+    -------
+    SignalQuality
+
+    Raises
+    ------
+    EcgValueError
+        For invalid input or options.
+    """
+    fs = check_fs(fs)
+    if not 0 < step_s <= window_s:
+        raise EcgValueError(f"step_s: expected 0 < step_s <= window_s ({window_s}), got {step_s}")
+    if preprocessed is None:
+        preprocessed = preprocess(signal, fs, powerline_hz=powerline_hz)
+        n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
+    else:
+        shape = np.shape(signal)
+        n_cols = 1 if len(shape) == 1 else (shape[1] if len(shape) == 2 else -1)
+        if preprocessed.fs != fs or shape[:1] != (preprocessed.n_samples,) or n_cols != preprocessed.n_leads:
+            raise EcgValueError(
+                f"preprocessed: expected the preprocessing of this signal ({shape} at {fs} Hz), "
+                f"got {preprocessed.signal.shape} at {preprocessed.fs} Hz"
+            )
+        n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
+    y = np.ascontiguousarray(preprocessed.signal_2d())
+    masks = [np.ascontiguousarray(m.reshape(n_samples, n_leads)) for m in
+             (preprocessed.missing, preprocessed.flat, preprocessed.saturated)]
+    duration_s = n_samples / fs
+    hop = max(1, int(round(step_s * fs)))
+    win = max(2, int(round(window_s * fs)))
+    n_segments = int(np.ceil(n_samples / hop)) if n_samples else 0
+    n_windows = max(1, int(np.ceil(max(n_samples - win, 0) / hop)) + 1) if n_samples else 0
+    stride = max(1, int(fs // _SLOPE_FS))
+    smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs)))
+    feats = qk.window_features(y, masks[0], masks[1], masks[2], win, hop, n_windows, stride, smooth)
+
+    masked = feats[:, :, qk.F_MASKED]
+    ptp = feats[:, :, qk.F_PTP]
+    kurt = feats[:, :, qk.F_KURTOSIS]
+    conc = feats[:, :, qk.F_SLOPE_CONC]
+    sat = feats[:, :, qk.F_SATURATED]
+    with np.errstate(invalid="ignore"):
+        off = (feats[:, :, qk.F_FLAT] > max_masked_fraction) | (ptp < lead_off_mv)
+        usable_ptp = np.where(off, np.nan, ptp)
+        median_ptp = np.full(n_leads, np.inf)
+        has_ptp = ~np.isnan(usable_ptp).all(axis=0) if n_windows else np.zeros(n_leads, dtype=bool)
+        median_ptp[has_ptp] = np.nanmedian(usable_ptp[:, has_ptp], axis=0)
+        hard_bad = off | (masked > max_masked_fraction) | (sat > max_saturated_fraction)
+        motion = (ptp > motion_ratio * median_ptp[None, :]) | (ptp > max_ptp_mv)
+        # kurtosis alone misjudges clean leads with biphasic QRS and tall T waves (and wide
+        # complexes): it only counts where the slope concentration is doubtful too
+        noisy = (conc < min_slope_conc) | np.isnan(conc) | ((kurt < min_kurtosis) & (conc < good_slope_conc))
+        doubtful = (conc < good_slope_conc) | (sat > 0) | (masked > 0.1)
+    levels = np.full(feats.shape[:2], QualityLevel.GOOD, dtype=np.int8)
+    levels[doubtful] = QualityLevel.ACCEPTABLE
+    levels[noisy | motion] = QualityLevel.UNREADABLE
+    if beats is not None:
+        beats_arr = _check_beats(beats, n_samples)
+        half = max(2, int(round(0.1 * fs)))
+        corr = qk.template_correlation(y, beats_arr, half, win, hop, n_windows)
+        with np.errstate(invalid="ignore"):
+            rescue = (corr >= rescue_template_corr) & noisy & ~motion
+            demote = corr < min_template_corr
+        levels[rescue] = QualityLevel.ACCEPTABLE
+        levels[demote] = np.maximum(levels[demote] - 1, QualityLevel.UNREADABLE)
+    levels[hard_bad] = QualityLevel.UNREADABLE
+
+    seg_levels, seg_off = _segments(levels, off, n_segments, int(np.ceil(win / hop)))
+    step_s = hop / fs  # the segment length actually used
+
+    seg_len_s = np.full(n_segments, step_s)
+    if n_segments:
+        seg_len_s[-1] = duration_s - (n_segments - 1) * step_s
+    total = max(duration_s, 1e-12)
+    readable = seg_levels > QualityLevel.UNREADABLE
+    lead_frac = (readable * seg_len_s[:, None]).sum(axis=0) / total if n_segments else np.zeros(n_leads)
+    rec_readable = readable.any(axis=1)
+    rec_frac = float((rec_readable * seg_len_s).sum() / total) if n_segments else 0.0
+
+    def verdict(frac: float, column: np.ndarray) -> QualityLevel:
+        if column.size == 0:
+            return QualityLevel.UNREADABLE
+        good = float(((column == QualityLevel.GOOD) * seg_len_s).sum() / total)
+        score = good + acceptable_weight * (frac - good)
+        if frac < min_readable_fraction or score < min_readable_fraction:
+            return QualityLevel.UNREADABLE
+        return QualityLevel.GOOD if good >= 0.8 else QualityLevel.ACCEPTABLE
+
+    lead_levels = tuple(verdict(float(lead_frac[j]), seg_levels[:, j]) for j in range(n_leads))
+    record_column = seg_levels.max(axis=1) if n_segments else np.zeros(0, dtype=np.int8)
+    level = verdict(rec_frac, record_column)
+    lead_off_frac = (seg_off * seg_len_s[:, None]).sum(axis=0) / total if n_segments else np.ones(n_leads)
+    sat_frac = preprocessed.saturated.reshape(n_samples, n_leads).mean(axis=0) if n_samples else np.zeros(n_leads)
+    logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
+    return SignalQuality(
+        level=level,
+        lead_levels=lead_levels,
+        readable_fraction=rec_frac,
+        lead_readable_fraction=tuple(float(f) for f in lead_frac),
+        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s),
+        lead_unreadable_ranges=tuple(_ranges(~readable[:, j], step_s, duration_s) for j in range(n_leads)),
+        lead_off=tuple(bool(f > 0.5) for f in lead_off_frac),
+        lead_off_ranges=tuple(_ranges(seg_off[:, j], step_s, duration_s) for j in range(n_leads)),
+        saturated_fraction=tuple(float(f) for f in sat_frac),
+        segment_levels=seg_levels,
+        step_s=float(step_s),
+        duration_s=float(duration_s),
+    )

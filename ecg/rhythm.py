@@ -1,0 +1,540 @@
+"""Rhythm and episode analysis on a classified beat sequence.
+
+Every function takes the beat times (s), their :class:`~ecg.beats.BeatClass` labels and which
+beats / intervals are readable, and returns :class:`~ecg.findings.Finding` objects. Nothing is
+reported from an unreadable stretch: RR intervals that touch an unknown beat or overlap an
+unreadable time range are left out of every measurement.
+
+Methods
+-------
+* **AF** -- RR irregularity after removing the intervals next to ectopic (ventricular,
+  supraventricular premature, paced, unknown) beats, so that bigeminy, trigeminy and isolated
+  ectopy do not look irregular. Two statistics of the successive RR differences ``dRR`` are used
+  (Tateno & Glass, Med Biol Eng Comput 39:664-671, 2001, base AF detection on the ``dRR``
+  distribution; Sarkar, Ritscher & Mehra, IEEE TBME 55:1219-1224, 2008, on the ``dRR`` scatter):
+  the median ``|dRR|`` relative to the median RR, and the fraction of ``|dRR|`` above 10 % of the
+  median RR. Both are large in AF; sinus arrhythmia changes RR smoothly, so ``|dRR|`` stays small.
+  Short records are judged as a whole; long ones in sliding windows of ``af_window_beats``
+  intervals, whose votes form episodes of at least ``af_min_duration_s``.
+* **Rate** -- median RR over the record (short records) or in windows of ``rate_sustained_s``.
+* **Pauses / asystole** -- RR intervals (or gaps without QRS) inside readable signal.
+* **Ventricular ectopy** -- runs of the ventricular label: ``VT`` (>= ``vt_min_beats`` faster than
+  ``vt_rate_bpm``; the run's rate is the mean of its instantaneous rates, the coupling interval of its
+  first beat included), couplets, bigeminy (``(NV){3,}``), trigeminy (``(NNV){3,}``), PVC burden.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .beats import BeatClass
+from .errors import EcgValueError
+from .findings import Finding, FindingCode
+from .settings import ScreeningSettings
+
+__all__ = [
+    "BeatSequence",
+    "AfStatistics",
+    "af_statistics",
+    "af_findings",
+    "rate_findings",
+    "pause_findings",
+    "ventricular_findings",
+    "heart_rate_bpm",
+]
+
+log = logging.getLogger(__name__)
+
+_ECTOPIC = (BeatClass.SUPRAVENTRICULAR, BeatClass.VENTRICULAR, BeatClass.PACED, BeatClass.UNKNOWN)
+_AF_BIG_DRR = 0.10  # |dRR| above this fraction of the median RR counts as an irregular step
+_AF_PATTERN = 0.04  # median |RR[i] - RR[i-k]| / median RR below this: a repeating pattern
+_AF_STRONG = 2.5  # irregularity that stands even with consistent P waves
+_AF_SMOOTH_TPR = 0.5  # turning-point ratio below this: smooth (respiratory) RR modulation
+_AF_P_CERTAIN = 0.95  # P-wave consistency that rules AF out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BeatSequence:
+    """Beats of one record ready for rhythm analysis.
+
+    Attributes
+    ----------
+    times_s
+        Beat times in s from the record start (strictly increasing).
+    labels
+        :class:`~ecg.beats.BeatClass` values (int8), one per beat.
+    interval_ok
+        One per RR interval (``len(times_s) - 1``): the interval lies in readable signal.
+    duration_s
+        Record length in s.
+    leads
+        Leads the beat analysis rests on (for the findings' evidence).
+    p_wave_corr
+        Optional per-beat P-wave consistency (:attr:`ecg.beats.BeatClassification.p_wave_corr`).
+    """
+
+    times_s: np.ndarray
+    labels: np.ndarray
+    interval_ok: np.ndarray
+    duration_s: float
+    leads: tuple[str, ...] = ()
+    p_wave_corr: np.ndarray | None = None
+
+    @classmethod
+    def build(
+        cls,
+        times_s: np.ndarray,
+        labels: np.ndarray,
+        *,
+        duration_s: float,
+        unreadable_ranges: Sequence[tuple[float, float]] = (),
+        leads: Sequence[str] = (),
+        p_wave_corr: np.ndarray | None = None,
+    ) -> BeatSequence:
+        """Validate the inputs and mark the intervals that overlap ``unreadable_ranges`` (s) or touch an unknown beat."""
+        t = np.ascontiguousarray(times_s, dtype=np.float64)
+        lab = np.ascontiguousarray(labels, dtype=np.int8)
+        if t.ndim != 1 or lab.shape != t.shape:
+            raise EcgValueError(f"times_s/labels: expected two 1-D arrays of equal length, got {t.shape} and {lab.shape}")
+        if t.size and (not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0)):
+            raise EcgValueError("times_s: expected finite, strictly increasing beat times in s")
+        ok = np.ones(max(t.size - 1, 0), dtype=bool)
+        if t.size > 1:
+            unknown = lab == BeatClass.UNKNOWN
+            ok &= ~(unknown[:-1] | unknown[1:])
+            for start, end in unreadable_ranges:
+                ok &= ~((t[:-1] < end) & (t[1:] > start))
+        pw = None
+        if p_wave_corr is not None:
+            pw = np.asarray(p_wave_corr, dtype=np.float64)
+            if pw.shape != t.shape:
+                raise EcgValueError(f"p_wave_corr: expected {t.size} values, got shape {pw.shape}")
+        return cls(t, lab, ok, float(duration_s), tuple(leads), pw)
+
+    @property
+    def rr_s(self) -> np.ndarray:
+        """RR intervals in s."""
+        return np.diff(self.times_s)
+
+    @property
+    def n_beats(self) -> int:
+        """Number of beats."""
+        return int(self.times_s.size)
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and (exclusive) end indices of the runs of True in a 1-D boolean array."""
+    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def heart_rate_bpm(seq: BeatSequence) -> float | None:
+    """Median heart rate (bpm) over the readable RR intervals, ``None`` when fewer than 2 exist."""
+    rr = seq.rr_s[seq.interval_ok]
+    if rr.size < 2:
+        return None
+    return float(60.0 / np.median(rr))
+
+
+# ---------------------------------------------------------------------------------------------- AF
+
+
+@dataclass(frozen=True, slots=True)
+class AfStatistics:
+    """RR irregularity of a stretch, after ectopic beats are removed.
+
+    Attributes
+    ----------
+    median_drr_ratio
+        Median ``|dRR|`` over the median RR (dimensionless).
+    irregular_fraction
+        Fraction of ``|dRR|`` above 10 % of the median RR.
+    n_pairs
+        Number of successive clean RR pairs the statistics rest on.
+    mean_rate_bpm
+        Mean ventricular rate of the clean intervals (bpm).
+    pattern_ratio
+        Smallest of the median ``|RR[i] - RR[i-k]|`` (k = 2, 3) over the median RR: small for a repeating
+        (bigeminal, trigeminal, group-beating) pattern.
+    p_wave_corr
+        Median P-wave consistency of the beats (NaN when unknown).
+    turning_point_ratio
+        Share of RR intervals that are a local minimum or maximum: about 2/3 for a random (AF) series,
+        lower for the smooth RR changes of sinus arrhythmia (Dash et al., Ann Biomed Eng 37:1701-1709, 2009).
+    """
+
+    median_drr_ratio: float
+    irregular_fraction: float
+    n_pairs: int
+    mean_rate_bpm: float
+    pattern_ratio: float = float("nan")
+    p_wave_corr: float = float("nan")
+    turning_point_ratio: float = float("nan")
+
+    def irregularity(self, settings: ScreeningSettings) -> float:
+        """``min`` of both statistics over their thresholds: >= 1 is irregular."""
+        return min(
+            self.median_drr_ratio / settings.af_drr_ratio, self.irregular_fraction / settings.af_irregular_fraction
+        )
+
+    def is_af(self, settings: ScreeningSettings) -> bool:
+        """Irregular RR, unless consistent P waves go with a repeating pattern or a mild irregularity.
+
+        Consistent P waves (``p_wave_corr >= af_p_wave_corr``) veto AF when the RR irregularity is a
+        repeating pattern (``pattern_ratio < 0.04``) or less than ``_AF_STRONG`` x its thresholds (sinus
+        arrhythmia, ectopy the classifier missed).
+        """
+        irr = self.irregularity(settings)
+        if irr < 1.0:
+            return False
+        if np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr:
+            return not (
+                self.pattern_ratio < _AF_PATTERN
+                or irr < _AF_STRONG
+                or self.turning_point_ratio < _AF_SMOOTH_TPR
+                or self.p_wave_corr >= _AF_P_CERTAIN
+            )
+        return True
+
+    def confidence(self, settings: ScreeningSettings) -> float:
+        """How far past the thresholds (0.5 at the threshold, towards 1 at twice it)."""
+        return float(np.clip(0.5 * self.irregularity(settings), 0.0, 1.0))
+
+
+def _clean_intervals(seq: BeatSequence) -> np.ndarray:
+    """Intervals whose both beats are normal (not ectopic) and that lie in readable signal."""
+    ectopic = np.isin(seq.labels, [int(c) for c in _ECTOPIC])
+    return seq.interval_ok & ~(ectopic[:-1] | ectopic[1:]) if seq.n_beats > 1 else np.zeros(0, dtype=bool)
+
+
+def af_statistics(
+    rr_s: np.ndarray, clean: np.ndarray, p_wave_corr: np.ndarray | None = None, *, min_pairs: int = 6
+) -> AfStatistics | None:
+    """:class:`AfStatistics` of RR intervals ``rr_s`` (s) using only successive pairs of ``clean`` intervals.
+
+    ``p_wave_corr`` (one per beat, ``len(rr_s) + 1``) adds the P-wave evidence. Returns ``None`` when
+    fewer than ``min_pairs`` clean pairs exist.
+    """
+    rr = np.asarray(rr_s, dtype=np.float64)
+    ok = np.asarray(clean, dtype=bool)
+    pair = ok[:-1] & ok[1:]
+    if np.count_nonzero(pair) < min_pairs:
+        return None
+    drr = np.abs(np.diff(rr))[pair]
+    med = float(np.median(rr[ok]))
+    pattern = float("nan")
+    for k in (2, 3):
+        if rr.size > k + 2:
+            sel = ok[k:] & ok[:-k]
+            if np.count_nonzero(sel) >= 4:
+                lagged = float(np.median(np.abs(rr[k:] - rr[:-k])[sel]) / med)
+                pattern = lagged if not np.isfinite(pattern) else min(pattern, lagged)
+    tpr = float("nan")
+    trip = ok[:-2] & ok[1:-1] & ok[2:]
+    if np.count_nonzero(trip) >= 4:
+        d1, d2 = np.diff(rr)[:-1], np.diff(rr)[1:]
+        tpr = float(np.mean((d1 * d2 < 0)[trip]))
+    pw = float("nan")
+    if p_wave_corr is not None:
+        beat_ok = np.zeros(rr.size + 1, dtype=bool)
+        beat_ok[:-1] |= ok
+        beat_ok[1:] |= ok
+        vals = np.asarray(p_wave_corr)[beat_ok]
+        vals = vals[np.isfinite(vals)]
+        if vals.size >= 4:
+            pw = float(np.median(vals))
+    return AfStatistics(
+        median_drr_ratio=float(np.median(drr) / med),
+        irregular_fraction=float(np.mean(drr > _AF_BIG_DRR * med)),
+        n_pairs=int(drr.size),
+        mean_rate_bpm=float(60.0 / np.mean(rr[ok])),
+        pattern_ratio=pattern,
+        p_wave_corr=pw,
+        turning_point_ratio=tpr,
+    )
+
+
+def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
+    """AF findings: one record-level finding (short records) or episodes (long records)."""
+    if seq.n_beats < 8:
+        return []
+    rr = seq.rr_s
+    clean = _clean_intervals(seq)
+    if seq.duration_s <= settings.short_record_s:
+        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=4)
+        if stats is None or not stats.is_af(settings):
+            return []
+        return [_af_finding(seq, 0, rr.size, stats, settings)]
+    w = settings.af_window_beats
+    if rr.size < w:
+        return []
+    step = max(1, w // 4)
+    votes = np.zeros(rr.size)
+    cover = np.zeros(rr.size)
+    for s in range(0, rr.size - w + 1, step):
+        pw = None if seq.p_wave_corr is None else seq.p_wave_corr[s : s + w + 1]
+        stats = af_statistics(rr[s : s + w], clean[s : s + w], pw)
+        if stats is None or stats.n_pairs < w // 3:
+            continue
+        cover[s : s + w] += 1
+        if stats.is_af(settings):
+            votes[s : s + w] += 1
+    af = (cover > 0) & (votes >= 0.5 * cover)
+    af &= seq.interval_ok
+    out = []
+    starts, ends = _runs(_close_gaps(af, seq.times_s, max_gap_s=10.0))
+    for a, b in zip(starts, ends):
+        if seq.times_s[b] - seq.times_s[a] < settings.af_min_duration_s:
+            continue
+        pw = None if seq.p_wave_corr is None else seq.p_wave_corr[a : b + 1]
+        stats = af_statistics(rr[a:b], clean[a:b], pw)
+        if stats is None:
+            continue
+        out.append(_af_finding(seq, a, b, stats, settings))
+    return out
+
+
+def _close_gaps(mask: np.ndarray, times_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
+    """Fill runs of False shorter than ``max_gap_s`` between two runs of True (interval mask)."""
+    out = mask.copy()
+    starts, ends = _runs(~mask)
+    for a, b in zip(starts, ends):
+        if a == 0 or b == mask.size:
+            continue
+        if times_s[b] - times_s[a] < max_gap_s:
+            out[a:b] = True
+    return out
+
+
+def _af_finding(seq: BeatSequence, a: int, b: int, stats: AfStatistics, settings: ScreeningSettings) -> Finding:
+    """AF finding over intervals ``a..b`` (exclusive)."""
+    return Finding(
+        FindingCode.AF,
+        start_s=seq.times_s[a],
+        end_s=seq.times_s[b],
+        leads=seq.leads,
+        values={
+            "rate_bpm": stats.mean_rate_bpm,
+            "median_drr_ratio": stats.median_drr_ratio,
+            "irregular_fraction": stats.irregular_fraction,
+            "p_wave_corr": stats.p_wave_corr,
+            "n_beats": int(b - a + 1),
+        },
+        confidence=stats.confidence(settings),
+    )
+
+
+# -------------------------------------------------------------------------------------------- rate
+
+
+def _rate_class(bpm: float, settings: ScreeningSettings) -> FindingCode | None:
+    if bpm < settings.extreme_brady_bpm:
+        return FindingCode.EXTREME_BRADY
+    if bpm < settings.brady_bpm:
+        return FindingCode.BRADY
+    if bpm > settings.extreme_tachy_bpm:
+        return FindingCode.EXTREME_TACHY
+    if bpm > settings.tachy_bpm:
+        return FindingCode.TACHY
+    return None
+
+
+def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
+    """BRADY / EXTREME_BRADY / TACHY / EXTREME_TACHY from the median RR (record or sustained windows).
+
+    Only intervals between two normal beats count (the sinus or AF rate), so bigeminy or frequent
+    ectopy does not read as tachycardia; a VT run is its own finding.
+    """
+    rr = seq.rr_s
+    ok = _clean_intervals(seq)
+    if np.count_nonzero(ok) < 4:
+        return []
+    if seq.duration_s <= settings.short_record_s:
+        if np.sum(rr[ok]) < 0.4 * seq.duration_s:
+            return []
+        bpm = 60.0 / float(np.median(rr[ok]))
+        code = _rate_class(bpm, settings)
+        if code is None:
+            return []
+        return [_rate_finding(seq, code, seq.times_s[0], seq.times_s[-1], bpm, settings)]
+    # long records: windows of rate_sustained_s advanced by a sixth of it
+    win = settings.rate_sustained_s
+    step = win / 6.0
+    mids = 0.5 * (seq.times_s[:-1] + seq.times_s[1:])
+    starts = np.arange(0.0, max(seq.duration_s - win, 0.0) + step, step)
+    lo = np.searchsorted(mids, starts)
+    hi = np.searchsorted(mids, starts + win)
+    codes: list[FindingCode | None] = []
+    bpms = np.full(starts.size, np.nan)
+    for k, (a, b) in enumerate(zip(lo, hi)):
+        sel = ok[a:b]
+        covered = rr[a:b][sel].sum()
+        if covered < 0.4 * win or np.count_nonzero(sel) < 3:
+            codes.append(None)
+            continue
+        bpms[k] = 60.0 / float(np.median(rr[a:b][sel]))
+        codes.append(_rate_class(bpms[k], settings))
+    out: list[Finding] = []
+    for code in (FindingCode.EXTREME_BRADY, FindingCode.BRADY, FindingCode.EXTREME_TACHY, FindingCode.TACHY):
+        family = {
+            FindingCode.BRADY: (FindingCode.BRADY, FindingCode.EXTREME_BRADY),
+            FindingCode.TACHY: (FindingCode.TACHY, FindingCode.EXTREME_TACHY),
+        }.get(code, (code,))
+        hit = np.array([c in family for c in codes], dtype=bool)
+        r_starts, r_ends = _runs(hit)
+        for a, b in zip(r_starts, r_ends):
+            t0, t1 = starts[a], min(starts[b - 1] + win, seq.duration_s)
+            vals = bpms[a:b]
+            bpm = float(np.nanmin(vals) if code in (FindingCode.BRADY, FindingCode.EXTREME_BRADY) else np.nanmax(vals))
+            out.append(_rate_finding(seq, code, t0, t1, bpm, settings))
+    return out
+
+
+def _rate_finding(
+    seq: BeatSequence, code: FindingCode, t0: float, t1: float, bpm: float, settings: ScreeningSettings
+) -> Finding:
+    limit = {
+        FindingCode.BRADY: settings.brady_bpm,
+        FindingCode.EXTREME_BRADY: settings.extreme_brady_bpm,
+        FindingCode.TACHY: settings.tachy_bpm,
+        FindingCode.EXTREME_TACHY: settings.extreme_tachy_bpm,
+    }[code]
+    margin = abs(bpm - limit) / limit
+    return Finding(
+        code,
+        start_s=t0,
+        end_s=t1,
+        leads=seq.leads,
+        values={"rate_bpm": bpm, "limit_bpm": limit},
+        confidence=float(np.clip(0.6 + 4.0 * margin, 0.0, 1.0)),
+    )
+
+
+# ------------------------------------------------------------------------------- pauses / asystole
+
+
+def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
+    """PAUSE (RR >= ``pause_s``; evidence: the longest, plus the count) and ASYSTOLE (>= ``asystole_s``).
+
+    Only intervals inside readable signal count; a gap before the first or after the last beat
+    counts when it is readable too (passed in as ``seq.interval_ok`` by the caller for inner gaps only).
+    """
+    rr = seq.rr_s
+    if rr.size == 0:
+        return []
+    ok = seq.interval_ok
+    out: list[Finding] = []
+    asys = ok & (rr >= settings.asystole_s)
+    for k in np.flatnonzero(asys):
+        out.append(
+            Finding(
+                FindingCode.ASYSTOLE,
+                start_s=seq.times_s[k],
+                end_s=seq.times_s[k + 1],
+                leads=seq.leads,
+                values={"rr_s": float(rr[k])},
+                confidence=float(np.clip(0.7 + 0.1 * (rr[k] - settings.asystole_s), 0.0, 1.0)),
+            )
+        )
+    pauses = ok & (rr >= settings.pause_s) & ~asys
+    if np.any(pauses):
+        idx = np.flatnonzero(pauses)
+        k = int(idx[np.argmax(rr[idx])])
+        out.append(
+            Finding(
+                FindingCode.PAUSE,
+                start_s=seq.times_s[k],
+                end_s=seq.times_s[k + 1],
+                leads=seq.leads,
+                values={"rr_s": float(rr[k]), "n_pauses": int(idx.size)},
+                confidence=float(np.clip(0.6 + 0.4 * (rr[k] - settings.pause_s), 0.0, 1.0)),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ ventricular ectopy
+
+
+def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
+    """VT runs (one finding each) and one PVC finding with burden and pattern counts."""
+    if seq.n_beats == 0:
+        return []
+    sym = "".join("NSVPQ"[int(v)] for v in seq.labels)
+    t = seq.times_s
+    out: list[Finding] = []
+    is_v = seq.labels == BeatClass.VENTRICULAR
+    # a V beat in an unreadable interval on both sides is not evidence
+    v_starts, v_ends = _runs(is_v)
+    n_runs_slow = 0
+    for a, b in zip(v_starts, v_ends):
+        n = b - a
+        if n < settings.vt_min_beats:
+            continue
+        if not np.all(seq.interval_ok[a : b - 1]):
+            continue
+        # mean instantaneous rate of the run, the coupling interval of its first beat included
+        first = a - 1 if a > 0 and seq.interval_ok[a - 1] else a
+        rate = float(np.mean(60.0 / np.diff(t[first:b])))
+        if rate <= settings.vt_rate_bpm:
+            n_runs_slow += 1
+            continue
+        duration = float(t[b - 1] - t[a])
+        out.append(
+            Finding(
+                FindingCode.VT,
+                start_s=t[a],
+                end_s=t[b - 1],
+                leads=seq.leads,
+                values={"n_beats": int(n), "rate_bpm": rate},
+                confidence=float(np.clip(0.5 + 0.1 * n, 0.0, 0.95)),
+                detail="sustained" if duration >= settings.vt_sustained_s else "non-sustained",
+            )
+        )
+    n_v = int(np.count_nonzero(is_v))
+    if n_v == 0:
+        return out
+    n_known = int(np.count_nonzero(seq.labels != BeatClass.UNKNOWN))
+    burden = n_v / max(n_known, 1)
+    run_len = v_ends - v_starts
+    bigeminy = [m.span() for m in re.finditer(r"(?:NV){3,}", sym)]
+    trigeminy = [m.span() for m in re.finditer(r"(?:NNV){3,}", sym)]
+    big_beats = sum((e - s) // 2 for s, e in bigeminy)
+    tri_beats = sum((e - s) // 3 for s, e in trigeminy)
+    if bigeminy:
+        pattern = "bigeminy"
+    elif trigeminy:
+        pattern = "trigeminy"
+    elif np.any(run_len == 2):
+        pattern = "couplets"
+    else:
+        pattern = "isolated"
+    first, last = int(np.flatnonzero(is_v)[0]), int(np.flatnonzero(is_v)[-1])
+    out.append(
+        Finding(
+            FindingCode.PVC,
+            start_s=t[first],
+            end_s=t[last],
+            leads=seq.leads,
+            values={
+                "n_pvc": n_v,
+                "burden": burden,
+                "n_isolated": int(np.count_nonzero(run_len == 1)),
+                "n_couplets": int(np.count_nonzero(run_len == 2)),
+                "n_runs": int(np.count_nonzero(run_len >= settings.vt_min_beats)),
+                "n_slow_runs": n_runs_slow,
+                "bigeminy_beats": int(big_beats),
+                "trigeminy_beats": int(tri_beats),
+            },
+            confidence=float(np.clip(0.5 + 0.05 * n_v, 0.0, 0.95)),
+            detail=pattern,
+        )
+    )
+    return out

@@ -1,0 +1,347 @@
+"""``ecg.screen``: arrhythmia pre-screening of one record, with a priority and its reasons.
+
+Pipeline (each step is a public function of its own module):
+
+1. :func:`ecg.preprocess` (0.5-40 Hz, mains notch) -- shared by quality and beat morphology;
+2. :func:`ecg.detect_qrs` on the raw signal (multi-lead fusion);
+3. :func:`ecg.assess_quality` -- record, lead and time-range readability; an unreadable record
+   stops here with ``UNREADABLE`` (no rhythm finding comes from an unreadable stretch);
+4. :func:`ecg.beats.classify_beats` -- normal / SV premature / ventricular / paced / unknown;
+5. :mod:`ecg.rhythm` -- AF, rate, pauses and asystole, VT runs and PVC patterns;
+6. :func:`ecg.intervals.measure_intervals` on records with at least 3 leads -- PR, QRS, QT, QTc, axis;
+7. the priority policy of :class:`ecg.ScreeningSettings` turns findings into ``stat`` / ``urgent`` /
+   ``routine`` with one human sentence per finding kind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .beats import BeatClass, BeatClassification, classify_beats
+from .errors import EcgValueError
+from .findings import Finding, FindingCode, format_clock
+from .intervals import Intervals, measure_intervals
+from .preprocess import preprocess
+from .qrs import detect_qrs
+from .quality import SignalQuality, assess_quality
+from .record import EcgRecord
+from .rhythm import (
+    BeatSequence,
+    af_findings,
+    heart_rate_bpm,
+    pause_findings,
+    rate_findings,
+    ventricular_findings,
+)
+from .settings import PRIORITY_RANK, PolicyKey, Priority, ScreeningSettings
+
+__all__ = ["Screening", "screen", "policy_key"]
+
+log = logging.getLogger(__name__)
+
+_MIN_LEADS_FOR_INTERVALS = 3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Screening:
+    """Result of :func:`screen` for one record.
+
+    Attributes
+    ----------
+    record_id
+        The record's identifier (from its metadata).
+    priority
+        ``"stat"``, ``"urgent"`` or ``"routine"``: the most urgent of the findings' priorities.
+    reasons
+        One short sentence per finding kind, most urgent first (never empty).
+    findings
+        :class:`~ecg.findings.Finding` objects, most urgent first, then by time.
+    quality
+        :class:`~ecg.quality.SignalQuality` of the record.
+    heart_rate_bpm
+        Median heart rate over readable intervals (bpm), ``None`` when not measurable.
+    duration_s, fs, leads
+        Record length (s), sampling rate (Hz) and lead names.
+    n_beats
+        Number of detected QRS complexes.
+    beat_counts
+        Beats per class (``"normal"``, ``"supraventricular"``, ``"ventricular"``, ``"paced"``, ``"unknown"``).
+    intervals
+        12-lead (>= 3 leads) intervals and axis, ``None`` for fewer leads or when not measurable.
+    beats
+        The per-beat :class:`~ecg.beats.BeatClassification` (``None`` for an unreadable record); not in
+        :meth:`to_dict`.
+    """
+
+    record_id: str
+    priority: Priority
+    reasons: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    quality: SignalQuality
+    heart_rate_bpm: float | None
+    duration_s: float
+    fs: float
+    leads: tuple[str, ...]
+    n_beats: int
+    beat_counts: Mapping[str, int] = field(default_factory=dict)
+    intervals: Intervals | None = None
+    beats: BeatClassification | None = None
+
+    def codes(self) -> tuple[FindingCode, ...]:
+        """Codes of the findings, in order, without repeats."""
+        return tuple(dict.fromkeys(f.code for f in self.findings))
+
+    def has(self, code: FindingCode | str) -> bool:
+        """Whether any finding has ``code``."""
+        code = FindingCode(code)
+        return any(f.code is code for f in self.findings)
+
+    def of(self, code: FindingCode | str) -> tuple[Finding, ...]:
+        """The findings with ``code``."""
+        code = FindingCode(code)
+        return tuple(f for f in self.findings if f.code is code)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (``record_id``, ``priority``, ``reasons``, ``quality`` level, ``findings``...)."""
+        return {
+            "record_id": self.record_id,
+            "priority": self.priority,
+            "reasons": list(self.reasons),
+            "quality": self.quality.level.label,
+            "readable_fraction": round(self.quality.readable_fraction, 4),
+            "unreadable_ranges": [list(r) for r in self.quality.unreadable_ranges],
+            "heart_rate_bpm": None if self.heart_rate_bpm is None else round(self.heart_rate_bpm, 1),
+            "duration_s": round(self.duration_s, 3),
+            "fs": self.fs,
+            "leads": list(self.leads),
+            "n_beats": self.n_beats,
+            "beat_counts": dict(self.beat_counts),
+            "intervals": None if self.intervals is None else self.intervals.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def policy_key(finding: Finding, settings: ScreeningSettings) -> PolicyKey:
+    """The policy key of a finding: its code, or the escalated ``PAUSE_LONG`` / ``PVC_FREQUENT``."""
+    if finding.code is FindingCode.PAUSE and finding.values.get("rr_s", 0.0) >= settings.pause_stat_s:
+        return PolicyKey.PAUSE_LONG
+    if finding.code is FindingCode.PVC and (
+        finding.values.get("burden", 0.0) >= settings.pvc_frequent_burden or finding.detail == "bigeminy"
+    ):
+        return PolicyKey.PVC_FREQUENT
+    return PolicyKey(finding.code.value)
+
+
+def _span(f: Finding) -> str:
+    if f.duration_s < 1.0:
+        return format_clock(f.start_s)
+    return f"{format_clock(f.start_s)}-{format_clock(f.end_s)}"
+
+
+def _reason(code: FindingCode, group: list[Finding], settings: ScreeningSettings) -> str:
+    """One human sentence for all findings of one code."""
+    first = group[0]
+    more = f" ({len(group)} episodes)" if len(group) > 1 else ""
+    if code is FindingCode.VT:
+        top = max(group, key=lambda f: (f.values["n_beats"], f.values["rate_bpm"]))
+        kind = "Sustained VT" if top.detail == "sustained" else "VT run"
+        runs = f" ({len(group)} runs)" if len(group) > 1 else ""
+        return f"{kind} of {top.values['n_beats']} beats at {top.values['rate_bpm']:.0f} bpm, {format_clock(top.start_s)}{runs}"
+    if code is FindingCode.ASYSTOLE:
+        top = max(group, key=lambda f: f.values["rr_s"])
+        return f"Asystole: no QRS for {top.values['rr_s']:.1f} s, {format_clock(top.start_s)}{more}"
+    if code is FindingCode.PAUSE:
+        n = int(first.values["n_pauses"])
+        extra = f" ({n} pauses >= {settings.pause_s:.1f} s)" if n > 1 else ""
+        return f"Pause of {first.values['rr_s']:.1f} s, {format_clock(first.start_s)}{extra}"
+    if code is FindingCode.AF:
+        top = max(group, key=lambda f: f.duration_s)
+        total = sum(f.duration_s for f in group)
+        return (
+            f"AF (irregular RR) at {top.values['rate_bpm']:.0f} bpm, {_span(top)}"
+            + (f"; {len(group)} episodes, {total / 60:.1f} min in all" if len(group) > 1 else "")
+        )
+    if code in (FindingCode.BRADY, FindingCode.EXTREME_BRADY):
+        top = min(group, key=lambda f: f.values["rate_bpm"])
+        word = "Extreme bradycardia" if code is FindingCode.EXTREME_BRADY else "Bradycardia"
+        return f"{word} {top.values['rate_bpm']:.0f} bpm, {_span(top)}{more}"
+    if code in (FindingCode.TACHY, FindingCode.EXTREME_TACHY):
+        top = max(group, key=lambda f: f.values["rate_bpm"])
+        word = "Extreme tachycardia" if code is FindingCode.EXTREME_TACHY else "Tachycardia"
+        return f"{word} {top.values['rate_bpm']:.0f} bpm, {_span(top)}{more}"
+    if code is FindingCode.PVC:
+        v = first.values
+        return f"PVCs: {v['n_pvc']} ({100 * v['burden']:.1f}% of beats), {first.detail}, first {format_clock(first.start_s)}"
+    if code is FindingCode.QTC_PROLONGED:
+        v = first.values
+        return f"QTc {v['qtc_ms']:.0f} ms ({settings.qtc_formula.value}), QT {v['qt_ms']:.0f} ms at {v['rate_bpm']:.0f} bpm"
+    if code is FindingCode.UNREADABLE:
+        return f"Record too noisy to screen (readable {100 * first.values['readable_fraction']:.0f}% of {first.duration_s:.0f} s)"
+    if code is FindingCode.LEAD_OFF:
+        return f"Lead off: {', '.join(first.leads)}"
+    return code.value  # pragma: no cover - every code has a sentence above
+
+
+def _prioritise(
+    findings: list[Finding], settings: ScreeningSettings, heart_rate: float | None
+) -> tuple[Priority, tuple[str, ...], tuple[Finding, ...]]:
+    keyed = [(PRIORITY_RANK[settings.priority_of(policy_key(f, settings))], f) for f in findings]
+    keyed.sort(key=lambda kf: (kf[0], kf[1].start_s))
+    ordered = tuple(f for _, f in keyed)
+    groups: dict[FindingCode, tuple[int, list[Finding]]] = {}
+    for rank, f in keyed:
+        best, group = groups.setdefault(f.code, (rank, []))
+        group.append(f)
+        groups[f.code] = (min(best, rank), group)
+    reasons = [
+        (rank, _reason(code, group, settings))
+        for code, (rank, group) in sorted(groups.items(), key=lambda kv: kv[1][0])
+    ]
+    if not keyed:
+        rate = f" at {heart_rate:.0f} bpm" if heart_rate is not None else ""
+        return "routine", (f"No arrhythmia finding{rate}",), ()
+    priority: Priority = min((r for r, _ in keyed))  # type: ignore[assignment]
+    priority = {v: k for k, v in PRIORITY_RANK.items()}[priority]  # type: ignore[index]
+    return priority, tuple(r for _, r in reasons), ordered
+
+
+def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[Finding]:
+    off = [i for i, flag in enumerate(quality.lead_off) if flag]
+    if not off:
+        return []
+    ranges = [r for i in off for r in quality.lead_off_ranges[i]]
+    start = min((r[0] for r in ranges), default=0.0)
+    end = max((r[1] for r in ranges), default=quality.duration_s)
+    return [
+        Finding(
+            FindingCode.LEAD_OFF,
+            start_s=start,
+            end_s=max(end, start),
+            leads=tuple(leads[i] for i in off),
+            values={"n_leads_off": len(off), "n_leads": len(leads)},
+            confidence=0.9,
+        )
+    ]
+
+
+def _edge_gaps(times_s: np.ndarray, quality: SignalQuality, settings: ScreeningSettings, leads: tuple[str, ...]) -> list[Finding]:
+    """ASYSTOLE for a readable stretch of >= ``asystole_s`` with no QRS before the first / after the last beat."""
+    duration = quality.duration_s
+    edges = [(0.0, float(times_s[0]))] if times_s.size else [(0.0, duration)]
+    if times_s.size:
+        edges.append((float(times_s[-1]), duration))
+    out = []
+    for a, b in edges:
+        if b - a < settings.asystole_s:
+            continue
+        if any(r0 < b and r1 > a for r0, r1 in quality.unreadable_ranges):
+            continue
+        out.append(
+            Finding(FindingCode.ASYSTOLE, start_s=a, end_s=b, leads=leads, values={"rr_s": b - a}, confidence=0.7)
+        )
+    return out
+
+
+def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> Screening:
+    """Pre-screen one ECG record for arrhythmias and assign a triage priority.
+
+    Parameters
+    ----------
+    record
+        The :class:`~ecg.record.EcgRecord` (any number of leads, any duration, mV).
+    settings
+        Thresholds and priority policy; :class:`~ecg.settings.ScreeningSettings` defaults when ``None``.
+
+    Returns
+    -------
+    Screening
+        Findings with evidence, quality, heart rate, priority and reasons.
+
+    Raises
+    ------
+    EcgValueError
+        If ``record`` is not an :class:`~ecg.record.EcgRecord` or ``settings`` not a ``ScreeningSettings``.
+    """
+    if not isinstance(record, EcgRecord):
+        raise EcgValueError(f"record: expected an EcgRecord, got {type(record).__name__}")
+    settings = ScreeningSettings() if settings is None else settings
+    if not isinstance(settings, ScreeningSettings):
+        raise EcgValueError(f"settings: expected ScreeningSettings, got {type(settings).__name__}")
+    sig, fs, leads = record.signal, record.fs, record.leads
+    pre = preprocess(sig, fs)
+    beats = detect_qrs(sig, fs)
+    quality = assess_quality(sig, fs, beats=beats, preprocessed=pre)
+    findings = _lead_off_findings(quality, leads)
+    base = dict(record_id=record.metadata.record_id, quality=quality, duration_s=record.duration_s, fs=fs, leads=leads)
+    if quality.unreadable:
+        findings.append(
+            Finding(
+                FindingCode.UNREADABLE,
+                start_s=0.0,
+                end_s=record.duration_s,
+                leads=leads,
+                values={"readable_fraction": quality.readable_fraction},
+                confidence=float(np.clip(1.0 - quality.readable_fraction, 0.5, 1.0)),
+            )
+        )
+        priority, reasons, ordered = _prioritise(findings, settings, None)
+        return Screening(priority=priority, reasons=reasons, findings=ordered, heart_rate_bpm=None, n_beats=int(beats.size), **base)
+
+    times = beats / fs
+    in_unreadable = np.zeros(beats.size, dtype=bool)
+    for a, b in quality.unreadable_ranges:
+        in_unreadable |= (times >= a) & (times < b)
+    usable = np.array([not off for off in quality.lead_off], dtype=bool)
+    filtered = np.where(np.isfinite(pre.signal_2d()), pre.signal_2d(), 0.0)
+    classes = classify_beats(
+        filtered, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, prefiltered=True, raw=sig
+    )
+    seq = BeatSequence.build(
+        times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
+        p_wave_corr=classes.p_wave_corr,
+    )
+    hr = heart_rate_bpm(seq)
+    findings += af_findings(seq, settings)
+    findings += rate_findings(seq, settings)
+    findings += pause_findings(seq, settings)
+    findings += _edge_gaps(times, quality, settings, classes.leads)
+    findings += ventricular_findings(seq, settings)
+    intervals = None
+    if record.n_leads >= _MIN_LEADS_FOR_INTERVALS and beats.size >= 3:
+        intervals = measure_intervals(sig, fs, beats, leads=leads, labels=classes.labels, usable_leads=usable)
+        if intervals is not None and intervals.reliable:
+            qtc = intervals.qtc_ms(settings.qtc_formula.value)
+            if qtc is not None and qtc > settings.qtc_ms:
+                findings.append(
+                    Finding(
+                        FindingCode.QTC_PROLONGED,
+                        start_s=0.0,
+                        end_s=record.duration_s,
+                        leads=intervals.leads,
+                        values={"qtc_ms": qtc, "qt_ms": intervals.qt_ms, "rate_bpm": intervals.heart_rate_bpm},
+                        confidence=float(np.clip(0.6 + (qtc - settings.qtc_ms) / 100.0, 0.0, 0.95)),
+                        detail=settings.qtc_formula.value,
+                    )
+                )
+    priority, reasons, ordered = _prioritise(findings, settings, hr)
+    return Screening(
+        priority=priority,
+        reasons=reasons,
+        findings=ordered,
+        heart_rate_bpm=hr,
+        n_beats=int(beats.size),
+        beat_counts=MappingProxyType(_counts(classes)),
+        intervals=intervals,
+        beats=classes,
+        **base,
+    )
+
+
+def _counts(classes: BeatClassification) -> dict[str, int]:
+    return {c.name.lower(): classes.count(c) for c in BeatClass}

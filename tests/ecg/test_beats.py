@@ -1,0 +1,285 @@
+"""Beat classification: Numba kernels against plain-Python references, synthetic truth, real MIT-BIH beats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ecg import _beat_kernels as K
+from ecg.beats import BeatClass, classify_beats
+from ecg.errors import EcgValueError
+
+from .synthetic import ectopic_pattern, sinus_rr, synth_ecg
+
+# ------------------------------------------------------------------ plain-Python references of the kernels
+
+
+def ref_corr(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> float:
+    n = template.size - 2 * core
+    a = beat[core + lag : core + lag + n]
+    b = template[core : core + n]
+    a = a - a.mean()
+    b = b - b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+def ref_aligned(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[list[float], list[int]]:
+    corr, lags = [], []
+    for beat in beats:
+        best, best_lag = -2.0, 0
+        for lag in range(-max_lag, max_lag + 1):
+            c = ref_corr(beat, template, lag, max_lag)
+            if c > best:
+                best, best_lag = c, lag
+        corr.append(best)
+        lags.append(best_lag)
+    return corr, lags
+
+
+def ref_cluster(beats: np.ndarray, threshold: float, max_lag: int, max_templates: int):
+    n_beats, n = beats.shape
+    templates: list[np.ndarray] = []
+    counts: list[int] = []
+    labels = []
+    last = -1
+    for beat in beats:
+        best, best_j, best_lag = -2.0, -1, 0
+        order = ([last] if last >= 0 else []) + [j for j in range(len(templates)) if j != last]
+        for pos, j in enumerate(order):
+            if pos == 1 and best >= threshold:
+                break
+            for lag in range(-max_lag, max_lag + 1):
+                c = ref_corr(beat, templates[j], lag, max_lag)
+                if c > best:
+                    best, best_j, best_lag = c, j, lag
+        if best >= threshold or (len(templates) == max_templates and best_j >= 0):
+            counts[best_j] += 1
+            w = 1.0 / min(counts[best_j], 32)
+            t = templates[best_j]
+            for i in range(max_lag, n - max_lag):
+                t[i] += w * (beat[i + best_lag] - t[i])
+            labels.append(best_j)
+            last = best_j
+        else:
+            templates.append(beat.copy())
+            counts.append(1)
+            labels.append(len(templates) - 1)
+            last = len(templates) - 1
+    return np.array(labels), np.array(counts), np.array(templates)
+
+
+def ref_extent(energy: np.ndarray, center: int, frac: float, max_gap: int):
+    on, off = [], []
+    for row in energy:
+        lo, hi = max(center - max_gap, 0), min(center + max_gap + 1, row.size)
+        p = lo + int(np.argmax(row[lo:hi]))
+        thr = frac * row[p]
+        last = p
+        for i in range(p - 1, -1, -1):
+            if row[i] >= thr:
+                last = i
+            elif last - i > max_gap:
+                break
+        on.append(last)
+        last = p
+        for i in range(p + 1, row.size):
+            if row[i] >= thr:
+                last = i
+            elif i - last > max_gap:
+                break
+        off.append(last)
+    return np.array(on), np.array(off)
+
+
+def ref_sharp(x: np.ndarray, min_mv: float, ratio: float) -> np.ndarray:
+    out = np.zeros(max(x.shape[0] - 2, 0), dtype=bool)
+    for i in range(x.shape[0] - 2):
+        for j in range(x.shape[1]):
+            a = x[i + 1, j] - x[i, j]
+            b = x[i + 2, j] - x[i + 1, j]
+            d2 = abs(b - a)
+            if d2 > min_mv and d2 > ratio * (abs(a) + abs(b)):
+                out[i] = True
+                break
+    return out
+
+
+finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, (6, 24), elements=finite), arrays(np.float64, 24, elements=finite), st.integers(1, 4))
+def test_aligned_correlation_matches_reference(beats, template, max_lag):
+    corr, lags = K.aligned_correlation(beats, template, max_lag)
+    rc, rl = ref_aligned(beats, template, max_lag)
+    np.testing.assert_allclose(corr, rc, atol=1e-9)
+    assert np.all(corr <= 1.0 + 1e-9) and np.all(corr >= -1.0 - 1e-9)
+    # the returned lag is where the returned correlation is reached (ties may pick another lag)
+    for beat, c, lag in zip(beats, corr, lags):
+        assert abs(lag) <= max_lag
+        assert abs(ref_corr(beat, template, int(lag), max_lag) - c) < 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.3, 0.99), st.integers(1, 3), st.integers(1, 5))
+def test_cluster_beats_matches_reference(seed, threshold, max_lag, max_templates):
+    # generic (tie-free) beats: a few shapes plus noise, so lag and template ties do not occur
+    rng = np.random.default_rng(seed)
+    shapes = rng.normal(size=(3, 20))
+    beats = shapes[rng.integers(0, 3, 12)] + 0.3 * rng.normal(size=(12, 20))
+    labels, counts, templates = K.cluster_beats(beats, threshold, max_lag, max_templates)
+    r_labels, r_counts, r_templates = ref_cluster(beats, threshold, max_lag, max_templates)
+    np.testing.assert_array_equal(labels, r_labels)
+    np.testing.assert_array_equal(counts, r_counts)
+    np.testing.assert_allclose(templates, r_templates, atol=1e-9)
+    assert counts.sum() == beats.shape[0]
+    assert counts.size <= max_templates
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, (5, 40), elements=st.floats(0, 3)), st.integers(5, 35), st.floats(0.05, 0.9), st.integers(1, 6))
+def test_qrs_extent_matches_reference(energy, center, frac, gap):
+    on, off = K.qrs_extent(energy, center, frac, gap)
+    r_on, r_off = ref_extent(energy, center, frac, gap)
+    np.testing.assert_array_equal(on, r_on)
+    np.testing.assert_array_equal(off, r_off)
+    assert np.all(on <= off)
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, (50, 2), elements=st.floats(-2, 2)))
+def test_sharp_deflections_matches_reference(x):
+    np.testing.assert_array_equal(K.sharp_deflections(x, 0.25, 0.8), ref_sharp(x, 0.25, 0.8))
+
+
+def test_kernels_on_empty_input():
+    empty = np.zeros((0, 10))
+    labels, counts, templates = K.cluster_beats(empty, 0.9, 2, 4)
+    assert labels.size == 0 and counts.size == 0 and templates.shape == (0, 10)
+    assert K.sharp_deflections(np.zeros((2, 1)), 0.25, 0.8).size == 0
+
+
+# --------------------------------------------------------------------------------- classification
+
+
+def _score(classes, truth_samples, truth_kinds, fs, tol_s=0.15):
+    """Ventricular Se and +P of ``classes`` against the synthetic truth."""
+    v_true = truth_samples[np.array(list(truth_kinds)) == "V"]
+    v_det = classes.samples[classes.labels == BeatClass.VENTRICULAR]
+    tp = sum(np.any(np.abs(v_det - s) <= tol_s * fs) for s in v_true)
+    fp = sum(not np.any(np.abs(v_true - d) <= tol_s * fs) for d in v_det)
+    return tp / max(v_true.size, 1), tp / max(tp + fp, 1)
+
+
+@pytest.mark.parametrize("pattern", ["NNNNNNNNV", "NNV", "NV", "NNNNVV"])
+def test_synthetic_ventricular_beats_are_found(pattern):
+    syn = synth_ecg(sinus_rr(80, 70, seed=3), ectopic_pattern(81, pattern), seed=3)
+    classes = classify_beats(syn.record.signal, syn.fs, syn.beat_samples, leads=syn.record.leads)
+    se, ppv = _score(classes, syn.beat_samples, syn.beat_kinds, syn.fs)
+    assert se >= 0.95 and ppv >= 0.95, (pattern, classes.symbols)
+    # the dominant rhythm stays normal, even in bigeminy where both kinds are equally many
+    normal = classes.labels[np.array(list(syn.beat_kinds)) == "N"]
+    assert np.mean(normal == BeatClass.NORMAL) >= 0.9
+    assert classes.qrs_width_s[classes.labels == BeatClass.VENTRICULAR].min() > classes.dominant_width_s
+
+
+def test_normal_rhythm_has_no_ventricular_beats():
+    syn = synth_ecg(sinus_rr(60, 75, rsa=0.05, seed=1), seed=1)
+    classes = classify_beats(syn.record.signal, syn.fs, syn.beat_samples)
+    assert classes.count(BeatClass.VENTRICULAR) == 0
+    assert classes.symbols.count("N") >= 58
+    assert np.nanmedian(classes.p_wave_corr) > 0.9  # P waves repeat beat to beat
+
+
+def test_af_has_inconsistent_p_waves():
+    from .synthetic import af_rr
+
+    syn = synth_ecg(af_rr(60, 90, seed=2), atrial="f", seed=2)
+    classes = classify_beats(syn.record.signal, syn.fs, syn.beat_samples)
+    assert np.nanmedian(classes.p_wave_corr) < 0.8
+
+
+def test_unreadable_beats_are_unknown():
+    syn = synth_ecg(sinus_rr(30, 70))
+    mask = np.zeros(31, dtype=bool)
+    mask[10:15] = True
+    classes = classify_beats(syn.record.signal, syn.fs, syn.beat_samples, unreadable=mask)
+    assert np.all(classes.labels[10:15] == BeatClass.UNKNOWN)
+    assert classes.symbols[10:15] == "QQQQQ"
+
+
+def test_layout_and_byte_order_do_not_change_the_result():
+    syn = synth_ecg(sinus_rr(40, 70, seed=4), ectopic_pattern(41, "NNNV"), seed=4)
+    base = classify_beats(syn.record.signal, syn.fs, syn.beat_samples)
+    fortran = np.asfortranarray(syn.record.signal)
+    big = syn.record.signal.astype(">f8")
+    strided = np.repeat(syn.record.signal, 2, axis=1)[:, ::2]
+    for variant in (fortran, big, strided):
+        other = classify_beats(variant, syn.fs, syn.beat_samples)
+        np.testing.assert_array_equal(other.labels, base.labels)
+    one_lead = classify_beats(syn.record.signal[:, 0], syn.fs, syn.beat_samples)
+    assert one_lead.n_beats == base.n_beats and one_lead.leads == ("0",)
+
+
+def test_nan_stretch_is_tolerated():
+    syn = synth_ecg(sinus_rr(40, 70))
+    sig = syn.record.signal.copy()
+    sig[2000:4000] = np.nan
+    classes = classify_beats(sig, syn.fs, syn.beat_samples)
+    assert classes.n_beats == 41
+    assert np.all(np.isfinite(classes.correlation))
+
+
+def test_empty_and_single_beat():
+    sig = np.zeros((3600, 2))
+    empty = classify_beats(sig, 360.0, np.zeros(0, dtype=np.int64))
+    assert empty.n_beats == 0 and empty.symbols == ""
+    one = classify_beats(sig, 360.0, np.array([1800]))
+    assert one.n_beats == 1 and one.labels[0] == BeatClass.NORMAL
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"signal": np.zeros((10, 2, 2))}, "signal"),
+        ({"fs": 10.0}, "fs"),
+        ({"fs": float("nan")}, "fs"),
+        ({"beats": np.array([5.5, 7.0])}, "beats"),
+        ({"beats": np.array([50, 40])}, "beats"),
+        ({"beats": np.array([99999])}, "beats"),
+        ({"leads": ("I",)}, "leads"),
+        ({"unreadable": np.zeros(5, dtype=bool)}, "unreadable"),
+        ({"usable_leads": np.ones(3, dtype=bool)}, "usable_leads"),
+        ({"raw": np.zeros((10, 2))}, "raw"),
+        ({"signal": np.array([["a", "b"]] * 400)}, "signal"),
+    ],
+)
+def test_invalid_input_names_the_parameter(kwargs, match):
+    args = {"signal": np.zeros((3600, 2)), "fs": 360.0, "beats": np.array([100, 500, 900])}
+    args.update(kwargs)
+    sig, fs, beats = args.pop("signal"), args.pop("fs"), args.pop("beats")
+    with pytest.raises(EcgValueError, match=match):
+        classify_beats(sig, fs, beats, **args)
+
+
+def test_mitdb_119_bigeminy_ventricular_beats(shared_data):
+    """Reference beat positions of MIT-BIH 119 (bigeminy / trigeminy): V beats Se and +P >= 0.95."""
+    wfdb = pytest.importorskip("wfdb")
+    base = shared_data / "ecg" / "mitdb" / "119"
+    if not base.with_suffix(".hea").exists():
+        pytest.skip("mitdb/119 not available")
+    rec = wfdb.rdrecord(str(base))
+    ann = wfdb.rdann(str(base), "atr")
+    sym = np.array(ann.symbol)
+    beat = np.isin(sym, list("NLRBAaJSVrFejnE/fQ?"))
+    samples, kinds = ann.sample[beat], "".join(sym[beat])
+    classes = classify_beats(rec.p_signal, rec.fs, samples, leads=tuple(rec.sig_name))
+    is_v = np.array([k in "VE" for k in kinds])
+    pred_v = classes.labels == BeatClass.VENTRICULAR
+    se = np.sum(is_v & pred_v) / is_v.sum()
+    ppv = np.sum(is_v & pred_v) / pred_v.sum()
+    assert se >= 0.95 and ppv >= 0.95

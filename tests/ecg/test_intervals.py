@@ -1,0 +1,79 @@
+"""12-lead intervals: synthetic truth, the DICOM 12-lead ECG shipped with pydicom, PTB s0010_re."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ecg.errors import EcgValueError
+from ecg.intervals import Intervals, measure_intervals
+
+from .synthetic import STANDARD_12, sinus_rr, synth_ecg
+
+
+@pytest.mark.parametrize(("qt_s", "hr"), [(0.36, 60), (0.40, 75), (0.52, 60)])
+def test_synthetic_qt_and_qtc(qt_s, hr):
+    syn = synth_ecg(sinus_rr(12, hr, jitter_s=0.0), n_leads=12, fs=500.0, qt_s=qt_s, seed=1)
+    iv = measure_intervals(syn.record.signal, syn.fs, syn.beat_samples, leads=syn.record.leads)
+    assert iv is not None and iv.reliable
+    assert iv.qt_ms == pytest.approx(qt_s * 1000, abs=25)
+    rr_s = 60.0 / hr
+    assert iv.qtc_bazett_ms == pytest.approx(iv.qt_ms / np.sqrt(rr_s), rel=1e-6)
+    assert iv.qtc_fridericia_ms == pytest.approx(iv.qt_ms / np.cbrt(rr_s), rel=1e-6)
+    assert iv.heart_rate_bpm == pytest.approx(hr, abs=1)
+    assert 50 <= iv.qrs_ms <= 110
+    assert iv.pr_ms is not None and 100 <= iv.pr_ms <= 220
+    assert iv.axis_deg is not None and 0 <= iv.axis_deg <= 90  # leads built with a normal axis
+
+
+def test_af_has_no_pr():
+    from .synthetic import af_rr
+
+    syn = synth_ecg(af_rr(12, 80, seed=3), n_leads=12, fs=500.0, atrial="f", seed=3)
+    iv = measure_intervals(syn.record.signal, syn.fs, syn.beat_samples, leads=syn.record.leads)
+    assert iv is not None
+    assert iv.pr_ms is None
+
+
+def test_dicom_waveform_ecg():
+    pydicom_data = pytest.importorskip("pydicom.data")
+    from ecg import detect_qrs, read
+
+    rec = read(pydicom_data.get_testdata_file("waveform_ecg.dcm"))
+    assert rec.n_leads == 12
+    iv = measure_intervals(rec.signal, rec.fs, detect_qrs(rec.signal, rec.fs), leads=rec.leads)
+    assert iv is not None and iv.reliable
+    assert 50 <= iv.heart_rate_bpm <= 80
+    assert 60 <= iv.qrs_ms <= 120
+    assert 320 <= iv.qt_ms <= 440
+    assert 340 <= iv.qtc_bazett_ms <= 460
+    assert iv.pr_ms is not None and 100 <= iv.pr_ms <= 220
+    assert iv.axis_deg is not None and -30 <= iv.axis_deg <= 90
+    assert json.loads(json.dumps(iv.to_dict()))["leads"] == list(STANDARD_12)
+
+
+def test_ptb_s0010(shared_data):
+    from ecg import detect_qrs, read
+
+    hea = shared_data / "ecg" / "ptb" / "s0010_re.hea"
+    if not hea.exists():
+        pytest.skip("ptb/s0010_re not available")
+    rec = read(hea)
+    iv = measure_intervals(rec.signal, rec.fs, detect_qrs(rec.signal, rec.fs), leads=rec.leads)
+    assert iv is not None and iv.reliable and iv.n_beats >= 20
+    assert 70 <= iv.heart_rate_bpm <= 95
+    assert 80 <= iv.qrs_ms <= 160
+    assert 350 <= iv.qt_ms <= 520
+
+
+def test_too_few_beats_and_bad_input():
+    syn = synth_ecg(sinus_rr(12, 60), n_leads=12, fs=500.0)
+    assert measure_intervals(syn.record.signal, syn.fs, syn.beat_samples[:2], leads=syn.record.leads) is None
+    with pytest.raises(EcgValueError, match="fs"):
+        measure_intervals(syn.record.signal, 50.0, syn.beat_samples)
+    with pytest.raises(EcgValueError, match="leads"):
+        measure_intervals(syn.record.signal, syn.fs, syn.beat_samples, leads=("I",))
+    with pytest.raises(EcgValueError, match="formula"):
+        Intervals(60, 1000, None, 90, 400, 400, 400, None, 5, ("I",), True).qtc_ms("hodges")

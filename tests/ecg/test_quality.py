@@ -1,0 +1,257 @@
+"""ecg.assess_quality: kernels against plain-Python references, synthetic cases, real records."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from ecg import EcgValueError, QualityLevel, SignalQuality, assess_quality, preprocess, read
+from ecg import _quality_kernels as qk
+from tests.ecg.test_preprocess import ecg_like
+
+
+# ---------------------------------------------------------------- plain-Python references
+def ref_window_features(
+    y: np.ndarray, missing, flat, saturated, win: int, hop: int, n_windows: int, stride: int
+) -> np.ndarray:
+    out = np.full((n_windows, y.shape[1], qk.N_FEATURES), np.nan)
+    for k in range(n_windows):
+        sl = slice(k * hop, min(k * hop + win, y.shape[0]))
+        for j in range(y.shape[1]):
+            seg, m, f, s = y[sl, j], missing[sl, j], flat[sl, j], saturated[sl, j]
+            bad = m | f | s | np.isnan(seg)
+            out[k, j, qk.F_MASKED] = bad.mean()
+            out[k, j, qk.F_FLAT] = f.mean()
+            out[k, j, qk.F_SATURATED] = s.mean()
+            good = seg[~bad]
+            if good.size < 8:
+                continue
+            out[k, j, qk.F_PTP] = np.ptp(good)
+            out[k, j, qk.F_KURTOSIS] = stats.kurtosis(good, fisher=False)
+            slopes = np.diff(seg[::stride]) ** 2
+            slopes = slopes[~np.isnan(slopes)]
+            if slopes.size >= 8 and slopes.sum() > 0:
+                top = np.sort(slopes)[::-1][: max(1, int(0.1 * slopes.size))]
+                out[k, j, qk.F_SLOPE_CONC] = top.sum() / slopes.sum()
+    return out
+
+
+def ref_template_corr(y: np.ndarray, beats: np.ndarray, half: int, win: int, hop: int, n_windows: int) -> np.ndarray:
+    out = np.full((n_windows, y.shape[1]), np.nan)
+    for k in range(n_windows):
+        start, stop = k * hop, min(k * hop + win, y.shape[0])
+        for j in range(y.shape[1]):
+            segs = [y[b - half : b + half, j] for b in beats
+                    if start <= b < stop and b - half >= 0 and b + half <= y.shape[0]]
+            segs = [s for s in segs if not np.isnan(s).any()]
+            if len(segs) < 3:
+                continue
+            template = np.mean(segs, axis=0)
+            out[k, j] = np.median([np.corrcoef(s, template)[0, 1] for s in segs])
+    return out
+
+
+@pytest.mark.parametrize(("fs", "stride"), [(250.0, 1), (1000.0, 4), (360.0, 1)])
+def test_window_features_match_reference(fs: float, stride: int) -> None:
+    x = ecg_like(fs, 12.0, n_leads=3)
+    x[int(2 * fs) : int(2.8 * fs), 1] = np.nan
+    x[int(6 * fs) : int(7.2 * fs), 2] = 0.0
+    pre = preprocess(x, fs)
+    win, hop = int(4 * fs), int(2 * fs)
+    args = (pre.signal, pre.missing, pre.flat, pre.saturated, win, hop, 5, stride)
+    got = qk.window_features(*args)
+    np.testing.assert_allclose(got, ref_window_features(*args), rtol=1e-9, atol=1e-12)
+
+
+def test_template_correlation_matches_reference() -> None:
+    fs = 360.0
+    x = ecg_like(fs, 10.0, n_leads=2, seed=3)
+    x[:, 1] += np.random.default_rng(0).standard_normal(x.shape[0]) * 0.3
+    pre = preprocess(x, fs)
+    beats = np.round((np.arange(0.3, 10.0, 60 / 72)) * fs).astype(np.int64)
+    args = (pre.signal, beats, 36, 1440, 720, 5)
+    got = qk.template_correlation(*args)
+    np.testing.assert_allclose(got, ref_template_corr(*args), atol=1e-9)
+    assert np.isnan(got[-1]).all()  # the last window holds fewer than 3 beats
+    assert (got[:-1, 0] > 0.99).all() and (got[:-1, 1] < got[:-1, 0]).all()
+
+
+# ---------------------------------------------------------------- synthetic cases
+def test_clean_synthetic_is_good() -> None:
+    q = assess_quality(ecg_like(500.0, 20.0, n_leads=12), 500.0)
+    assert isinstance(q, SignalQuality)
+    assert q.level is QualityLevel.GOOD and q.readable_fraction == 1.0
+    assert q.unreadable_ranges == () and not any(q.lead_off)
+    assert q.to_dict()["level"] == "good"
+
+
+def test_lead_off_among_good_leads() -> None:
+    fs = 500.0
+    x = ecg_like(fs, 20.0, n_leads=3)
+    x[:, 1] = 0.0  # electrode disconnected: a flat line
+    x[:, 2] = 0.002 * np.random.default_rng(1).standard_normal(x.shape[0])  # amplifier noise only
+    q = assess_quality(x, fs)
+    assert q.lead_off == (False, True, True)
+    assert q.lead_levels[0] is QualityLevel.GOOD
+    assert q.lead_levels[1] is QualityLevel.UNREADABLE and q.lead_levels[2] is QualityLevel.UNREADABLE
+    assert q.lead_off_ranges[1] == ((0.0, 20.0),)
+    assert q.level is QualityLevel.GOOD and q.readable_fraction == 1.0
+
+
+def test_clipped_signal() -> None:
+    fs = 360.0
+    x = ecg_like(fs, 20.0, n_leads=1)[:, 0]
+    mild = assess_quality(np.clip(x, -5.0, 1.2), fs)  # only the R peaks touch the rail
+    assert mild.saturated_fraction[0] > 0 and mild.level is not QualityLevel.UNREADABLE
+    pinned = x.copy()
+    pinned[int(6 * fs) : int(14 * fs)] += 4.0  # a baseline jump drives the ADC into its rail for 8 s
+    q = assess_quality(np.clip(pinned, -5.0, 3.0), fs)
+    assert 0.3 < q.saturated_fraction[0] < 0.5
+    assert len(q.unreadable_ranges) == 1
+    start, end = q.unreadable_ranges[0]
+    assert 4.0 <= start <= 8.0 and 12.0 <= end <= 16.0
+
+
+def test_noise_burst_is_located() -> None:
+    fs = 250.0
+    rng = np.random.default_rng(5)
+    x = ecg_like(fs, 40.0, n_leads=2)
+    burst = slice(int(14 * fs), int(26 * fs))
+    x[burst] += 2.0 * np.cumsum(rng.standard_normal((burst.stop - burst.start, 2)), axis=0) / 10
+    x[burst] += 1.0 * rng.standard_normal((burst.stop - burst.start, 2))
+    q = assess_quality(x, fs)
+    assert len(q.unreadable_ranges) == 1
+    start, end = q.unreadable_ranges[0]
+    assert 12.0 <= start <= 16.0 and 24.0 <= end <= 28.0
+    assert q.level is not QualityLevel.UNREADABLE
+    mask = q.readable_mask(fs, x.shape[0])
+    assert not mask[int(18 * fs) : int(22 * fs)].any() and mask[: int(10 * fs)].all()
+
+
+def test_gaussian_noise_is_unreadable() -> None:
+    x = np.random.default_rng(0).standard_normal((5000, 2))
+    q = assess_quality(x, 250.0)
+    assert q.level is QualityLevel.UNREADABLE and q.readable_fraction < 0.1
+
+
+def test_beats_refine_verdict() -> None:
+    fs = 250.0
+    x = ecg_like(fs, 30.0, n_leads=1)[:, 0]
+    true_beats = np.round(np.arange(0.3, 30.0, 60 / 72) * fs).astype(np.int64)
+    with_beats = assess_quality(x, fs, beats=true_beats)
+    assert with_beats.level is QualityLevel.GOOD
+    rng = np.random.default_rng(2)
+    random_beats = np.sort(rng.choice(x.size, size=true_beats.size, replace=False))
+    worse = assess_quality(x, fs, beats=random_beats)
+    assert worse.segment_levels.sum() < with_beats.segment_levels.sum()
+
+
+@pytest.mark.parametrize("n", [0, 1, 100, 999])
+def test_short_and_empty_records(n: int) -> None:
+    x = ecg_like(250.0, 4.0, n_leads=2)[:n]
+    q = assess_quality(x, 250.0)
+    assert len(q.lead_levels) == 2 and 0.0 <= q.readable_fraction <= 1.0
+    if n == 0:
+        assert q.level is QualityLevel.UNREADABLE
+
+
+def test_nan_lead_and_preprocessed_reuse() -> None:
+    fs = 500.0
+    x = ecg_like(fs, 10.0, n_leads=2)
+    x[:, 1] = np.nan
+    pre = preprocess(x, fs)
+    q1 = assess_quality(x, fs, preprocessed=pre)
+    q2 = assess_quality(x, fs)
+    assert q1.to_dict() == q2.to_dict()
+    assert q1.lead_levels[1] is QualityLevel.UNREADABLE and not q1.lead_off[1]
+    with pytest.raises(EcgValueError, match="preprocessed"):
+        assess_quality(x[:100], fs, preprocessed=pre)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"step_s": 5.0}, "step_s"), ({"beats": np.array([1.5])}, "beats"), ({"beats": np.array([10**9])}, "beats")],
+)
+def test_bad_options(kwargs: dict, match: str) -> None:
+    with pytest.raises(EcgValueError, match=match):
+        assess_quality(np.zeros((1000, 1)), 250.0, **kwargs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=3000),
+    n_leads=st.integers(min_value=1, max_value=3),
+    fs=st.sampled_from([100.0, 250.0, 500.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_quality_invariants(n: int, n_leads: int, fs: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = ecg_like(fs, n / fs + 1.0, n_leads=n_leads, seed=seed % 1000)[:n]
+    x[rng.random(x.shape) < 0.05] = np.nan
+    q = assess_quality(x, fs)
+    assert 0.0 <= q.readable_fraction <= 1.0 and len(q.lead_levels) == n_leads
+    assert q.segment_levels.shape == (int(np.ceil(n / round(2.0 * fs))), n_leads)
+    for ranges in (q.unreadable_ranges, *q.lead_unreadable_ranges, *q.lead_off_ranges):
+        flat = [t for r in ranges for t in r]
+        assert flat == sorted(flat) and all(0.0 <= t <= q.duration_s + 1e-9 for t in flat)
+    # the record is readable wherever some lead is
+    assert q.readable_fraction >= max(q.lead_readable_fraction, default=0.0) - 1e-9
+    assert q.readable_mask(fs, n).shape == (n,)
+
+
+# ---------------------------------------------------------------- real records
+def _nstdb_noisy_mask(n: int, fs: float) -> np.ndarray:
+    """nstdb: noise in 2-min blocks from minute 5, alternating with 2-min clean blocks."""
+    minutes = np.arange(n) / fs / 60.0
+    return (minutes >= 5.0) & (((minutes - 5.0) % 4.0) < 2.0)
+
+
+def test_mitdb_clean_records_readable(shared_data: Path) -> None:
+    for name in ("100", "106", "119", "223"):
+        rec = read(shared_data / "ecg" / "mitdb" / f"{name}.hea")
+        q = assess_quality(rec.signal, rec.fs)
+        assert q.readable_fraction >= 0.95, name
+        assert q.level is not QualityLevel.UNREADABLE and not any(q.lead_off)
+
+
+def test_nstdb_noise_stress(shared_data: Path) -> None:
+    clean = read(shared_data / "ecg" / "nstdb" / "118e24.hea")
+    assert assess_quality(clean.signal, clean.fs).readable_fraction >= 0.95
+    rec = read(shared_data / "ecg" / "nstdb" / "118e00.hea")
+    q = assess_quality(rec.signal, rec.fs)
+    mask = q.readable_mask(rec.fs, rec.n_samples)
+    noisy = _nstdb_noisy_mask(mask.size, rec.fs)
+    assert 1.0 - mask[noisy].mean() >= 0.7  # most noisy minutes unreadable
+    assert mask[~noisy].mean() >= 0.9  # clean minutes stay readable
+
+
+def test_cinc2017_noisy_vs_normal(shared_data: Path) -> None:
+    folder = shared_data / "ecg" / "cinc2017"
+    with open(folder / "REFERENCE.csv", encoding="utf-8") as fh:
+        labels = dict(csv.reader(fh))
+    verdicts: dict[str, list[bool]] = {"N": [], "~": []}
+    for name, label in labels.items():
+        if label not in verdicts:
+            continue
+        rec = read(folder / f"{name}.hea")
+        verdicts[label].append(assess_quality(rec.signal, rec.fs).unreadable)
+    assert np.mean(verdicts["~"]) >= 0.6
+    assert np.mean(verdicts["N"]) <= 0.05
+
+
+def test_nstdb_with_detected_beats(shared_data: Path) -> None:
+    """The template refinement must not rescue electrode-motion noise at 0 dB."""
+    from ecg import detect_qrs
+
+    rec = read(shared_data / "ecg" / "nstdb" / "118e00.hea")
+    q = assess_quality(rec.signal, rec.fs, beats=detect_qrs(rec.signal, rec.fs))
+    mask = q.readable_mask(rec.fs, rec.n_samples)
+    noisy = _nstdb_noisy_mask(mask.size, rec.fs)
+    assert 1.0 - mask[noisy].mean() >= 0.6
+    assert mask[~noisy].mean() >= 0.9

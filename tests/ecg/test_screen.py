@@ -1,0 +1,147 @@
+"""``ecg.screen`` end to end on synthetic ECGs with known truth."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ecg import EcgRecord
+from ecg.errors import EcgValueError
+from ecg.findings import Finding, FindingCode
+from ecg.screen import Screening, policy_key, screen
+from ecg.settings import PolicyKey, ScreeningSettings
+
+from .synthetic import af_rr, ectopic_pattern, sinus_rr, synth_ecg
+
+
+def _codes(s: Screening) -> set[FindingCode]:
+    return set(s.codes())
+
+
+def test_normal_sinus_rhythm_is_routine():
+    s = screen(synth_ecg(sinus_rr(40, 72, rsa=0.05)).record)
+    assert s.priority == "routine" and s.findings == ()
+    assert s.reasons and "72 bpm" in s.reasons[0]
+    assert s.heart_rate_bpm == pytest.approx(72, abs=2)
+    assert s.quality.level.label == "good"
+    assert s.beat_counts["normal"] == s.n_beats == 41
+
+
+def test_af_is_urgent_with_reason():
+    s = screen(synth_ecg(af_rr(50, 95, seed=2), atrial="f", seed=2).record)
+    assert s.priority == "urgent" and FindingCode.AF in _codes(s)
+    assert s.reasons[0].startswith("AF")
+
+
+def test_vt_run_is_stat_with_rate_and_time():
+    kinds = "N" * 15 + "V" * 7 + "N" * 19
+    s = screen(synth_ecg(sinus_rr(40, 70, seed=5), kinds, prematurity=0.45, seed=5).record)
+    assert s.priority == "stat"
+    (vt,) = s.of(FindingCode.VT)
+    assert vt.values["n_beats"] == 7 and vt.values["rate_bpm"] > 100
+    assert s.reasons[0].startswith("VT run of 7 beats at ")
+    assert s.reasons[0].endswith(", 00:00:" + f"{int(vt.start_s):02d}")
+
+
+@pytest.mark.parametrize(
+    ("rr_extra", "code", "priority"),
+    [(2.5, FindingCode.PAUSE, "urgent"), (3.4, FindingCode.PAUSE, "stat"), (5.0, FindingCode.ASYSTOLE, "stat")],
+)
+def test_pause_and_asystole(rr_extra, code, priority):
+    rr = np.r_[sinus_rr(15, 70, seed=6), rr_extra, sinus_rr(15, 70, seed=7)]
+    s = screen(synth_ecg(rr, seed=6).record)
+    assert code in _codes(s) and s.priority == priority
+    f = s.of(code)[0]
+    assert f.values["rr_s"] == pytest.approx(rr_extra, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("bpm", "code", "priority"),
+    [(35, FindingCode.EXTREME_BRADY, "stat"), (45, FindingCode.BRADY, "urgent"), (125, FindingCode.TACHY, "urgent"),
+     (165, FindingCode.EXTREME_TACHY, "stat")],
+)
+def test_rate_findings(bpm, code, priority):
+    s = screen(synth_ecg(sinus_rr(int(bpm * 0.6), bpm, seed=8), seed=8).record)
+    assert _codes(s) == {code} and s.priority == priority
+
+
+@pytest.mark.parametrize(("pattern", "detail", "priority"), [("NV", "bigeminy", "urgent"), ("NNNNNNNNNNNNNNNNNNNV", "isolated", "routine")])
+def test_pvc_pattern_and_priority(pattern, detail, priority):
+    s = screen(synth_ecg(sinus_rr(60, 70, seed=9), ectopic_pattern(61, pattern), seed=9).record)
+    (pvc,) = s.of(FindingCode.PVC)
+    assert pvc.detail == detail and s.priority == priority
+    assert FindingCode.AF not in _codes(s)
+
+
+def test_noise_is_unreadable_without_rhythm_findings():
+    rng = np.random.default_rng(0)
+    rec = EcgRecord(rng.normal(0, 1.0, (30 * 300, 1)), 300.0, ("ECG",))
+    s = screen(rec)
+    assert _codes(s) == {FindingCode.UNREADABLE}
+    assert s.priority == "urgent" and s.heart_rate_bpm is None and s.beats is None
+    assert "noisy" in s.reasons[0]
+
+
+def test_lead_off_is_reported():
+    syn = synth_ecg(sinus_rr(30, 70), n_leads=2)
+    sig = syn.record.signal.copy()
+    sig[:, 1] = 0.0
+    s = screen(EcgRecord(sig, syn.fs, syn.record.leads))
+    (off,) = s.of(FindingCode.LEAD_OFF)
+    assert off.leads == ("V5",)
+    assert FindingCode.UNREADABLE not in _codes(s)
+
+
+def test_prolonged_qtc_on_12_lead():
+    long_qt = screen(synth_ecg(sinus_rr(12, 60), n_leads=12, fs=500.0, qt_s=0.56).record)
+    normal = screen(synth_ecg(sinus_rr(12, 60), n_leads=12, fs=500.0, qt_s=0.38).record)
+    assert FindingCode.QTC_PROLONGED in _codes(long_qt) and long_qt.priority == "urgent"
+    assert FindingCode.QTC_PROLONGED not in _codes(normal) and normal.intervals is not None
+
+
+def test_policy_override_changes_priority_not_findings():
+    rec = synth_ecg(af_rr(50, 95, seed=2), atrial="f", seed=2).record
+    custom = ScreeningSettings.from_mapping({"policy": {"AF": "stat"}})
+    assert screen(rec, settings=custom).priority == "stat"
+    assert screen(rec).priority == "urgent"
+
+
+def test_to_dict_is_json_ready():
+    s = screen(synth_ecg(sinus_rr(40, 70), ectopic_pattern(41, "NNNNV")).record)
+    d = json.loads(json.dumps(s.to_dict(), allow_nan=False))
+    assert d["priority"] == s.priority and d["quality"] == "good"
+    assert d["findings"][0]["code"] == "PVC" and {"start_s", "end_s", "leads", "confidence"} <= set(d["findings"][0])
+
+
+def test_empty_and_flat_records():
+    flat = screen(EcgRecord(np.zeros((3000, 1)), 300.0, ("ECG",)))
+    assert FindingCode.UNREADABLE in _codes(flat) or FindingCode.LEAD_OFF in _codes(flat)
+    assert not ({FindingCode.ASYSTOLE, FindingCode.AF} & _codes(flat))
+    tiny = screen(EcgRecord(np.zeros((0, 1)), 300.0, ("ECG",)))
+    assert tiny.n_beats == 0 and not ({FindingCode.ASYSTOLE, FindingCode.AF} & _codes(tiny))
+
+
+def test_nan_gap_gives_no_false_pause():
+    syn = synth_ecg(sinus_rr(60, 70, seed=11), seed=11)
+    sig = syn.record.signal.copy()
+    sig[int(20 * syn.fs) : int(26 * syn.fs)] = np.nan
+    s = screen(EcgRecord(sig, syn.fs, syn.record.leads))
+    assert not ({FindingCode.PAUSE, FindingCode.ASYSTOLE} & _codes(s))
+
+
+def test_input_validation():
+    with pytest.raises(EcgValueError, match="record"):
+        screen(np.zeros((100, 1)))  # type: ignore[arg-type]
+    with pytest.raises(EcgValueError, match="settings"):
+        screen(synth_ecg(sinus_rr(5, 60)).record, settings={"AF": "stat"})  # type: ignore[arg-type]
+
+
+def test_policy_key_escalations():
+    s = ScreeningSettings()
+    assert policy_key(Finding(FindingCode.PAUSE, 1.0, 4.2, values={"rr_s": 3.2}), s) is PolicyKey.PAUSE_LONG
+    assert policy_key(Finding(FindingCode.PAUSE, 1.0, 3.2, values={"rr_s": 2.2}), s) is PolicyKey.PAUSE
+    assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.2}), s) is PolicyKey.PVC_FREQUENT
+    assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.01}, detail="bigeminy"), s) is PolicyKey.PVC_FREQUENT
+    assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.01}), s) is PolicyKey.PVC

@@ -1,0 +1,82 @@
+"""Database engines: SQLite (default; WAL, busy timeout, ``BEGIN IMMEDIATE``) or PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import WorklistError
+from .models import Base
+
+__all__ = ["open_engine", "session_factory", "sqlite_url"]
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def sqlite_url(path: str | Path) -> str:
+    """``sqlite:///`` URL of a database file."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's implicit transactions start lazily and deferred; a deferred transaction that reads
+    # then writes can fail at once with SQLITE_BUSY. Beginning every transaction IMMEDIATE takes the
+    # write lock up front and lets busy_timeout do the waiting (SQLAlchemy's documented recipe).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+    """Engine for ``url`` with the schema created (idempotently) when ``create``.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``; a plain path is taken as
+        a SQLite file.
+    create
+        Create missing tables.
+    """
+    if "://" not in url:
+        url = sqlite_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+        raise WorklistError(f"db: not a database URL: {url!r} ({exc})") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _configure_sqlite(engine)
+    elif backend == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        raise WorklistError(f"db: unsupported backend {backend!r} in {url!r} (use sqlite or postgresql)")
+    if create:
+        Base.metadata.create_all(engine)
+    log.debug("opened %s database %s", backend, parsed.render_as_string(hide_password=True))
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
