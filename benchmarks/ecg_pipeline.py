@@ -14,6 +14,11 @@ Both run single-threaded in this process, in 4 interleaved rounds; the figure is
 wall time of each side. Numba compile
 time is measured separately, in a fresh interpreter with an empty Numba cache, and excluded.
 
+It also measures the signal-quality targets on the reference data in ``../shared/data`` (skipped
+when absent): the fraction of the noisy minutes of MIT-BIH noise stress record ``118e00`` (0 dB)
+marked unreadable, the readable fraction of ``118e24`` and of the MIT-BIH records, and the share
+of CinC 2017 ``~`` (noisy) and ``N`` (normal) records graded unreadable -- without and with beats.
+
 Run: ``python -m benchmarks.ecg_pipeline`` (writes ``benchmarks/results/ecg_pipeline.json``).
 """
 
@@ -93,6 +98,60 @@ def cold_start() -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _nstdb_noisy(n: int, fs: float) -> np.ndarray:
+    minutes = np.arange(n) / fs / 60.0
+    return (minutes >= 5.0) & (((minutes - 5.0) % 4.0) < 2.0)  # 2-min noise blocks from minute 5
+
+
+def quality_accuracy() -> dict[str, object] | None:
+    """The signal-quality targets on ``../shared/data`` (``None`` when the data is absent).
+
+    Without and with beats (``ecg.detect_qrs``), as ``ecg.screen`` runs it.
+    """
+    import csv
+
+    import ecg
+    from benchmarks._common import SHARED_DATA
+
+    root = SHARED_DATA / "ecg"
+    if not root.is_dir():
+        log.info("no reference data at %s: quality accuracy skipped", root)
+        return None
+    result: dict[str, object] = {}
+    for mode in ("signal_only", "with_beats"):
+        def grade(rec: ecg.EcgRecord, mode: str = mode) -> ecg.SignalQuality:
+            beats = ecg.detect_qrs(rec.signal, rec.fs) if mode == "with_beats" else None
+            return ecg.assess_quality(rec.signal, rec.fs, beats=beats)
+
+        out: dict[str, object] = {}
+        for name in ("118e24", "118e12", "118e00"):
+            rec = ecg.read(root / "nstdb" / f"{name}.hea")
+            mask = grade(rec).readable_mask(rec.fs, rec.n_samples)
+            noisy = _nstdb_noisy(rec.n_samples, rec.fs)
+            out[f"nstdb_{name}"] = {"readable_fraction": float(mask.mean()),
+                                    "noisy_minutes_unreadable": float(1.0 - mask[noisy].mean()),
+                                    "clean_minutes_readable": float(mask[~noisy].mean())}
+        mitdb = {}
+        for hea in sorted((root / "mitdb").glob("*.hea")):
+            mitdb[hea.stem] = grade(ecg.read(hea)).readable_fraction
+        out["mitdb_readable_fraction"] = mitdb
+        out["mitdb_min_readable_fraction"] = min(mitdb.values()) if mitdb else None
+        with open(root / "cinc2017" / "REFERENCE.csv", encoding="utf-8") as fh:
+            labels = dict(csv.reader(fh))
+        unreadable: dict[str, list[bool]] = {}
+        for name, label in labels.items():
+            unreadable.setdefault(label, []).append(grade(ecg.read(root / "cinc2017" / f"{name}.hea")).unreadable)
+        out["cinc2017_unreadable_fraction"] = {k: float(np.mean(v)) for k, v in sorted(unreadable.items())}
+        out["cinc2017_counts"] = {k: len(v) for k, v in sorted(unreadable.items())}
+        result[mode] = out
+        log.info("quality (%s): 118e00 noisy minutes unreadable %.1f %%, 118e24 readable %.1f %%, "
+                 "mitdb min readable %.1f %%, CinC unreadable: '~' %.1f %%, 'N' %.1f %%", mode,
+                 100 * out["nstdb_118e00"]["noisy_minutes_unreadable"], 100 * out["nstdb_118e24"]["readable_fraction"],
+                 100 * out["mitdb_min_readable_fraction"], 100 * out["cinc2017_unreadable_fraction"]["~"],
+                 100 * out["cinc2017_unreadable_fraction"]["N"])
+    return result
+
+
 def main() -> dict[str, object]:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     warnings.filterwarnings("ignore")
@@ -131,6 +190,7 @@ def main() -> dict[str, object]:
         "neurokit2_first_call_s": nk_first,
         "check": {"n_beats": int(beats.size), "quality": quality.level.label,
                   "readable_fraction": quality.readable_fraction},
+        "quality_accuracy": quality_accuracy(),
         "machine": machine_info(("neurokit2", "pydicom")),
     }
     path = write_result("ecg_pipeline", result)

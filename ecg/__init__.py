@@ -12,6 +12,12 @@ from .rate import HeartRate, heart_rate, rr_intervals
 from .qrs import QrsDetector, detect_qrs
 from .evaluation import DetectionScore, pool_scores, reference_beats, score_detections
 
+from .findings import Finding, FindingCode
+from .settings import PolicyKey, Priority, QtcFormula, ScreeningSettings
+from .beats import BeatClass, BeatClassification, classify_beats
+from .intervals import Intervals, measure_intervals
+from .screen import Screening, screen
+
 __all__ = [
     "EcgError",
     "EcgFormatError",
@@ -37,4 +43,17 @@ __all__ = [
     "pool_scores",
     "reference_beats",
     "score_detections",
+    "Finding",
+    "FindingCode",
+    "PolicyKey",
+    "Priority",
+    "QtcFormula",
+    "ScreeningSettings",
+    "BeatClass",
+    "BeatClassification",
+    "classify_beats",
+    "Intervals",
+    "measure_intervals",
+    "Screening",
+    "screen",
 ]

@@ -25,13 +25,18 @@ def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> flo
     num = 0.0
     da = 0.0
     db = 0.0
+    ea = 0.0
+    eb = 0.0
     for i in range(n):
         a = beat[core + lag + i] - ma
         b = template[core + i] - mb
         num += a * b
         da += a * a
         db += b * b
-    if da <= 0.0 or db <= 0.0:
+        ea += beat[core + lag + i] * beat[core + lag + i]
+        eb += template[core + i] * template[core + i]
+    # a (numerically) constant segment has no shape: correlation 0, not the sign of rounding noise
+    if da <= 1e-12 * ea or db <= 1e-12 * eb or da <= 0.0 or db <= 0.0:
         return 0.0
     return num / np.sqrt(da * db)
 

@@ -176,7 +176,9 @@ def features_kernel(
 
 
 @njit(cache=True, nogil=True)
-def _lead_levels(p: int, t: int, p_i: np.ndarray, lead_f: np.ndarray, ring_m: np.ndarray, col: int) -> None:
+def _lead_levels(
+    p: int, t: int, p_i: np.ndarray, p_f: np.ndarray, lead_f: np.ndarray, ring_m: np.ndarray, col: int
+) -> None:
     """Update column ``col`` of every valid lead with its largest integrated value near ``p``
     (exponential average, weight 1/8), when that stretch is still in the history ring."""
     h = ring_m.shape[0]
@@ -196,7 +198,10 @@ def _lead_levels(p: int, t: int, p_i: np.ndarray, lead_f: np.ndarray, ring_m: np
             if v > mx:
                 mx = v
         if mx >= 0.0:
-            lead_f[l, col] = 0.125 * mx + 0.875 * lead_f[l, col]
+            level = lead_f[l, col]
+            if level > p_f[PF_FLAT] and mx > p_f[PF_U_MAX] * level:
+                mx = 6.0 * level  # TEMP
+            lead_f[l, col] = 0.125 * mx + 0.875 * level
 
 
 @njit(cache=True, nogil=True)
@@ -235,7 +240,7 @@ def _push_beat(
     st_i[I_GAP_REF] = p
     st_i[I_N_BEATS] += 1
     st_f[F_LAST_SLOPE] = slope
-    _lead_levels(p, t, p_i, lead_f, ring_m, L_S)
+    _lead_levels(p, t, p_i, p_f, lead_f, ring_m, L_S)
     n_leads = lead_f.shape[0]
     for l in range(n_leads):
         if lead_f[l, L_ACC_N] > 0.0:

@@ -164,7 +164,7 @@ class QrsDetector:
         p_i[K.P_RR_DEFAULT] = int(round(1.0 * fs))
         p_i[K.P_RR_MIN] = refractory
         p_i[K.P_RR_MAX] = int(round(3.0 * fs))
-        p_i[K.P_STALL] = int(round(8.0 * fs))
+        p_i[K.P_STALL] = int(round(4.0 * fs))
         p_i[K.P_SMOOTH] = max(1, int(round(0.04 * fs)))
         p_i[K.P_SB_MIN] = int(round(0.36 * fs))
         p_f = np.zeros(K.N_P_F)

@@ -17,7 +17,9 @@ The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_
   baseline jumps spread it out. It plays the role of the spectral pSQI of Li et al. (2008)
   without a transform and is more robust to tall T waves than kSQI;
 * motion / baseline jumps -- peak-to-peak amplitude above ``motion_ratio`` times the lead's
-  median window amplitude, or above ``max_ptp_mv``.
+  median window amplitude, or above ``max_ptp_mv``; and the baseline excursion, the range of
+  the 0.3-s moving mean (which averages a QRS away but follows a jump), relative to the
+  lead's median amplitude.
 
 When QRS indices (``beats``) are given, the median correlation of each beat with its
 window's mean beat (template matching SQI, Orphanidou et al., IEEE JBHI 19:832-838, 2015)
@@ -152,7 +154,7 @@ def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
     padded = np.concatenate([[False], flags, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
     return tuple(
-        (round(start * step_s, 3), round(min(stop * step_s, duration_s), 3))
+        (round(float(start * step_s), 3), round(float(min(stop * step_s, duration_s)), 3))
         for start, stop in zip(edges[::2], edges[1::2], strict=True)
     )
 
@@ -202,6 +204,8 @@ def assess_quality(
     good_slope_conc: float = 0.80,
     motion_ratio: float = 3.0,
     max_ptp_mv: float = 10.0,
+    good_baseline_ratio: float = 1.0,
+    max_baseline_ratio: float = 2.5,
     min_template_corr: float = 0.5,
     rescue_template_corr: float = 0.9,
     min_readable_fraction: float = 0.5,
@@ -238,6 +242,11 @@ def assess_quality(
     motion_ratio, max_ptp_mv
         Peak-to-peak amplitude above ``motion_ratio`` x the lead's median, or above
         ``max_ptp_mv`` mV, is motion artefact (unreadable).
+    good_baseline_ratio, max_baseline_ratio
+        Baseline excursion -- the range of the 0.3-s moving mean of the filtered signal, which
+        a QRS or T wave barely moves but a baseline jump or electrode motion does -- over the
+        lead's median peak-to-peak amplitude: above ``good_baseline_ratio`` acceptable, above
+        ``max_baseline_ratio`` unreadable.
     min_template_corr, rescue_template_corr
         With ``beats``: median beat-template correlation below ``min_template_corr`` demotes a
         window one level; at or above ``rescue_template_corr`` it lifts a window that only the
@@ -298,11 +307,12 @@ def assess_quality(
         has_ptp = ~np.isnan(usable_ptp).all(axis=0) if n_windows else np.zeros(n_leads, dtype=bool)
         median_ptp[has_ptp] = np.nanmedian(usable_ptp[:, has_ptp], axis=0)
         hard_bad = off | (masked > max_masked_fraction) | (sat > max_saturated_fraction)
-        motion = (ptp > motion_ratio * median_ptp[None, :]) | (ptp > max_ptp_mv)
+        baseline = feats[:, :, qk.F_BASELINE] / median_ptp[None, :]
+        motion = (ptp > motion_ratio * median_ptp[None, :]) | (ptp > max_ptp_mv) | (baseline > max_baseline_ratio)
         # kurtosis alone misjudges clean leads with biphasic QRS and tall T waves (and wide
         # complexes): it only counts where the slope concentration is doubtful too
         noisy = (conc < min_slope_conc) | np.isnan(conc) | ((kurt < min_kurtosis) & (conc < good_slope_conc))
-        doubtful = (conc < good_slope_conc) | (sat > 0) | (masked > 0.1)
+        doubtful = (conc < good_slope_conc) | (sat > 0) | (masked > 0.1) | (baseline > good_baseline_ratio)
     levels = np.full(feats.shape[:2], QualityLevel.GOOD, dtype=np.int8)
     levels[doubtful] = QualityLevel.ACCEPTABLE
     levels[noisy | motion] = QualityLevel.UNREADABLE

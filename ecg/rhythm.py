@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _rhythm_kernels as _rk
 from .beats import BeatClass
 from .errors import EcgValueError
 from .findings import Finding, FindingCode
@@ -276,13 +277,15 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
     if rr.size < w:
         return []
     step = max(1, w // 4)
+    starts = np.arange(0, rr.size - w + 1, step, dtype=np.int64)
+    pw_all = np.full(seq.n_beats, np.nan) if seq.p_wave_corr is None else np.ascontiguousarray(seq.p_wave_corr, dtype=np.float64)
+    table = _rk.af_window_statistics(np.ascontiguousarray(rr), np.ascontiguousarray(clean), pw_all, starts, w, max(6, w // 3))
     votes = np.zeros(rr.size)
     cover = np.zeros(rr.size)
-    for s in range(0, rr.size - w + 1, step):
-        pw = None if seq.p_wave_corr is None else seq.p_wave_corr[s : s + w + 1]
-        stats = af_statistics(rr[s : s + w], clean[s : s + w], pw)
-        if stats is None or stats.n_pairs < w // 3:
+    for s, row in zip(starts, table):
+        if not np.isfinite(row[0]):
             continue
+        stats = AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6])
         cover[s : s + w] += 1
         if stats.is_af(settings):
             votes[s : s + w] += 1

@@ -236,10 +236,8 @@ def _encode_jpegls(frame: np.ndarray, fmt: PixelFormat) -> EncodedFrame:
                 interleave_mode=1 if fmt.samples_per_pixel > 1 else None,
             )
         except RuntimeError:
-            # CharLS 2 (pyjpegls) under-sizes its output buffer for tiny colour images; CharLS via imagecodecs
-            # copes, where the precision is the full sample width
-            if fmt.bits_stored != fmt.bits_allocated:
-                raise
+            # CharLS 2 (pyjpegls) under-sizes its output buffer for tiny images (a few pixels); CharLS via
+            # imagecodecs copes, with the precision of the full sample width (still lossless)
             data = imagecodecs.jpegls_encode(pattern)
     return EncodedFrame(bytes(data), fmt.photometric)
 

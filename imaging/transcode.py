@@ -133,6 +133,8 @@ def source_frames(ds: Dataset) -> tuple[np.ndarray, PixelFormat]:
     for arr, meta in decoder.iter_array(ds, raw=True):
         frames.append(arr)
     photometric = str(meta.get("photometric_interpretation", fmt.photometric))
+    if photometric == "YBR_FULL_422" and frames and frames[0].shape == fmt.frame_shape:
+        photometric = "YBR_FULL"  # decoders return full-resolution chrominance: that is YBR_FULL
     if photometric != fmt.photometric:
         fmt = dataclasses.replace(fmt, photometric=photometric)
     stack = np.stack([stored_values(f, fmt) for f in frames])

@@ -204,6 +204,19 @@ def _sniffer(module: object, name: str) -> Callable[[Path], str | None]:
     return fn  # type: ignore[no-any-return]
 
 
+def _sniff(fn: Callable[[Path], str | None], cand: _Candidate, rejected: list[Rejection]) -> str | None | bool:
+    """The sniffer's answer; ``False`` when the file cannot be read (rejected); a sniffer that raises on
+    content it does not understand is taken as a "no" (logged), so one sniffer bug cannot stop discovery."""
+    try:
+        return fn(cand.path)
+    except OSError as exc:
+        rejected.append(Rejection(cand.display, None, f"cannot read file ({exc.strerror})", None))
+        return False
+    except Exception as exc:  # noqa: BLE001
+        log.warning("%s: sniffer %s raised %s: %s (taken as not its format)", cand.display, getattr(fn, "__module__", "?"), type(exc).__name__, exc)
+        return None
+
+
 def discover(inputs: Iterable[str | Path], *, store: ArtifactStore) -> Discovery:
     """Find, route, group and key every upload under ``inputs``.
 
@@ -219,40 +232,44 @@ def discover(inputs: Iterable[str | Path], *, store: ArtifactStore) -> Discovery
     ecg_sniff = _sniffer(ecg, "sniff")
     lab_sniff = _sniffer(lab, "sniff")
     claimed: set[Path] = set()
-    routed: list[tuple[_Candidate, Kind, str | None]] = []
     unknown: list[_Candidate] = []
+    rest: list[_Candidate] = []
+    # pass 1: ECG records, and the companion files they claim (never offered to other sniffers)
     for cand in cands:
+        fmt = _sniff(ecg_sniff, cand, found.rejected)
+        if fmt is False:
+            continue
+        if fmt is None:
+            rest.append(cand)
+            continue
         try:
-            fmt = ecg_sniff(cand.path)
-            if fmt is not None:
-                routed.append((cand, Kind.ECG, fmt))
-                continue
-            if imaging.is_dicom(cand.path):
-                routed.append((cand, Kind.IMAGING, "dicom"))
-                continue
-            fmt = lab_sniff(cand.path)
-            if fmt is not None:
-                routed.append((cand, Kind.LAB, fmt))
-                continue
+            files = tuple(Path(f) for f in ecg.record_files(cand.path))
+        except ecg.EcgError as exc:
+            found.rejected.append(Rejection(cand.display, sha256_file(cand.path), str(exc), cand.path))
+            continue
+        claimed.update(f.resolve() for f in files[1:])
+        key = record_key(files) if len(files) > 1 else sha256_file(cand.path)
+        found.uploads.append(Upload(Kind.ECG, key, files, cand.display, cand.clinic, fmt))
+    # pass 2: DICOM, then lab formats
+    for cand in rest:
+        if cand.path.resolve() in claimed:
+            continue
+        try:
+            is_dicom = imaging.is_dicom(cand.path)
         except OSError as exc:
             found.rejected.append(Rejection(cand.display, None, f"cannot read file ({exc.strerror})", None))
             continue
-        unknown.append(cand)
-
-    for cand, kind, fmt in routed:
-        if kind is Kind.ECG:
-            try:
-                files = tuple(Path(f) for f in ecg.record_files(cand.path))
-            except ecg.EcgError as exc:
-                found.rejected.append(Rejection(cand.display, sha256_file(cand.path), str(exc), cand.path))
-                continue
-            claimed.update(f.resolve() for f in files[1:])
-            key = record_key(files) if len(files) > 1 else sha256_file(cand.path)
-            found.uploads.append(Upload(kind, key, files, cand.display, cand.clinic, fmt))
+        if is_dicom:
+            found.uploads.append(Upload(Kind.IMAGING, sha256_file(cand.path), (cand.path,), cand.display, cand.clinic, "dicom"))
+            continue
+        fmt = _sniff(lab_sniff, cand, found.rejected)
+        if fmt is False:
+            continue
+        if fmt is not None:
+            found.uploads.append(Upload(Kind.LAB, sha256_file(cand.path), (cand.path,), cand.display, cand.clinic, fmt))
         else:
-            found.uploads.append(Upload(kind, sha256_file(cand.path), (cand.path,), cand.display, cand.clinic, fmt))
+            unknown.append(cand)
 
-    found.uploads = [u for u in found.uploads if u.kind is Kind.ECG or u.primary.resolve() not in claimed]
     ecg_stems = {(u.primary.parent.resolve(), u.primary.stem) for u in found.uploads if u.kind is Kind.ECG}
     for cand in unknown:
         resolved = cand.path.resolve()

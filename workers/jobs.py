@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 @functools.lru_cache(maxsize=4)
 def _engine(db_url: str) -> Engine:
-    # one pooled engine per worker process and database (the schema exists: the driver created it)
-    return open_engine(db_url, create=False)
+    # one pooled read-only engine per worker process and database (the driver created the schema)
+    return open_engine(db_url, create=False, read_only=True)
 
 
 def run_ecg_batch(uploads: Sequence[Upload], settings: Settings, store: ArtifactStore) -> BatchResult:

@@ -25,7 +25,7 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     # pysqlite's implicit transactions start lazily and deferred; a deferred transaction that reads
     # then writes can fail at once with SQLITE_BUSY. Beginning every transaction IMMEDIATE takes the
     # write lock up front and lets busy_timeout do the waiting (SQLAlchemy's documented recipe).
@@ -37,14 +37,20 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            cur.execute("PRAGMA query_only = ON")
         cur.close()
+
+    # readers (e.g. lab history lookups in Ray tasks) take no write lock: in WAL mode they never
+    # block the writer nor wait for it
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
-def open_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+def open_engine(url: str, *, create: bool = True, read_only: bool = False, **kwargs: Any) -> Engine:
     """Engine for ``url`` with the schema created (idempotently) when ``create``.
 
     Parameters
@@ -54,6 +60,8 @@ def open_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
         a SQLite file.
     create
         Create missing tables.
+    read_only
+        A reader's engine: on SQLite, deferred transactions and ``PRAGMA query_only`` (no write lock).
     """
     if "://" not in url:
         url = sqlite_url(url)
@@ -66,12 +74,12 @@ def open_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, read_only=read_only)
     elif backend == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     else:
         raise WorklistError(f"db: unsupported backend {backend!r} in {url!r} (use sqlite or postgresql)")
-    if create:
+    if create and not read_only:
         Base.metadata.create_all(engine)
     log.debug("opened %s database %s", backend, parsed.render_as_string(hide_password=True))
     return engine

@@ -93,11 +93,16 @@ class DbLabHistory:
 
 def record_lab_results(session: Session, results: Iterable[HistoricResult]) -> int:
     """Store ``results`` inside ``session`` (idempotent by ``source_key``); returns how many were new."""
+    results = list(results)
+    existing: set[str] = set()
+    keys = [r.source_key for r in results]
+    for i in range(0, len(keys), 500):
+        existing.update(session.scalars(select(LabResultRow.source_key).where(LabResultRow.source_key.in_(keys[i : i + 500]))))
     added = 0
     for r in results:
-        exists = session.scalars(select(LabResultRow.id).where(LabResultRow.source_key == r.source_key)).first()
-        if exists is not None:
+        if r.source_key in existing:
             continue
+        existing.add(r.source_key)
         session.add(
             LabResultRow(
                 source_key=r.source_key,

@@ -34,11 +34,17 @@ class InputRecord:
 
 def record_inputs(session: Session, records: Iterable[InputRecord], *, now: datetime) -> None:
     """Insert or update ledger rows inside ``session``."""
+    records = list(records)
+    keys = list(dict.fromkeys(r.key for r in records))
+    rows: dict[str, ProcessedInputRow] = {}
+    for i in range(0, len(keys), _CHUNK):
+        rows.update((r.key, r) for r in session.scalars(select(ProcessedInputRow).where(ProcessedInputRow.key.in_(keys[i : i + _CHUNK]))))
     for rec in records:
-        row = session.get(ProcessedInputRow, rec.key)
+        row = rows.get(rec.key)
         if row is None:
             row = ProcessedInputRow(key=rec.key)
             session.add(row)
+            rows[rec.key] = row
         row.kind = rec.kind
         row.path = rec.path
         row.status = rec.status

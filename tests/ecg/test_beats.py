@@ -19,12 +19,14 @@ from .synthetic import ectopic_pattern, sinus_rr, synth_ecg
 
 def ref_corr(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> float:
     n = template.size - 2 * core
-    a = beat[core + lag : core + lag + n]
-    b = template[core : core + n]
-    a = a - a.mean()
-    b = b - b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / den) if den > 0 else 0.0
+    a0 = beat[core + lag : core + lag + n]
+    b0 = template[core : core + n]
+    a = a0 - a0.mean()
+    b = b0 - b0.mean()
+    da, db = (a * a).sum(), (b * b).sum()
+    if da <= 1e-12 * (a0 * a0).sum() or db <= 1e-12 * (b0 * b0).sum() or da <= 0 or db <= 0:
+        return 0.0  # constant segment
+    return float((a * b).sum() / np.sqrt(da * db))
 
 
 def ref_aligned(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[list[float], list[int]]:

@@ -174,6 +174,24 @@ def test_nan_gaps_are_tolerated() -> None:
     assert score.fn <= gap.sum()
 
 
+def test_pause_gets_no_beats_and_detection_resumes() -> None:
+    fs = 360.0
+    sig, ref = synthetic_ecg(fs, 90.0, seed=17)
+    lo, hi = int(40 * fs), int(47 * fs)  # a 7-s sinus arrest: baseline and noise only
+    sig[lo:hi] = sig[lo] + 0.02 * np.random.default_rng(18).standard_normal(hi - lo)
+    keep = (ref < lo - 0.1 * fs) | (ref >= hi)
+    score = score_detections(detect_qrs(sig, fs), ref[keep], fs)
+    assert score.fp == 0 and score.fn <= 1, score
+
+
+def test_recovers_after_an_amplitude_drop() -> None:
+    fs = 250.0
+    sig, ref = synthetic_ecg(fs, 120.0, seed=19, noise_mv=0.005)
+    sig[int(60 * fs) :] *= 0.2  # electrode change: QRS 5 times smaller (energy 25 times)
+    score = score_detections(detect_qrs(sig, fs), ref, fs)
+    assert score.fp == 0 and score.fn <= 15, score  # ~9: recovers within a few seconds, not minutes
+
+
 @pytest.mark.parametrize(
     "signal",
     [np.zeros(0), np.zeros((0, 3)), np.zeros(10), np.zeros(5000), np.full(5000, 7.5), np.full((5000, 2), np.nan)],

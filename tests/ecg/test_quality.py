@@ -18,7 +18,7 @@ from tests.ecg.test_preprocess import ecg_like
 
 # ---------------------------------------------------------------- plain-Python references
 def ref_window_features(
-    y: np.ndarray, missing, flat, saturated, win: int, hop: int, n_windows: int, stride: int
+    y: np.ndarray, missing, flat, saturated, win: int, hop: int, n_windows: int, stride: int, smooth: int
 ) -> np.ndarray:
     out = np.full((n_windows, y.shape[1], qk.N_FEATURES), np.nan)
     for k in range(n_windows):
@@ -34,6 +34,10 @@ def ref_window_features(
                 continue
             out[k, j, qk.F_PTP] = np.ptp(good)
             out[k, j, qk.F_KURTOSIS] = stats.kurtosis(good, fisher=False)
+            means = [seg[i - smooth + 1 : i + 1].mean() for i in range(smooth - 1, seg.size)]
+            means = [m for m in means if not np.isnan(m)]
+            if means:
+                out[k, j, qk.F_BASELINE] = np.ptp(means)
             slopes = np.diff(seg[::stride]) ** 2
             slopes = slopes[~np.isnan(slopes)]
             if slopes.size >= 8 and slopes.sum() > 0:
@@ -64,7 +68,7 @@ def test_window_features_match_reference(fs: float, stride: int) -> None:
     x[int(6 * fs) : int(7.2 * fs), 2] = 0.0
     pre = preprocess(x, fs)
     win, hop = int(4 * fs), int(2 * fs)
-    args = (pre.signal, pre.missing, pre.flat, pre.saturated, win, hop, 5, stride)
+    args = (pre.signal, pre.missing, pre.flat, pre.saturated, win, hop, 5, stride, int(0.3 * fs))
     got = qk.window_features(*args)
     np.testing.assert_allclose(got, ref_window_features(*args), rtol=1e-9, atol=1e-12)
 
@@ -132,6 +136,30 @@ def test_noise_burst_is_located() -> None:
     assert q.level is not QualityLevel.UNREADABLE
     mask = q.readable_mask(fs, x.shape[0])
     assert not mask[int(18 * fs) : int(22 * fs)].any() and mask[: int(10 * fs)].all()
+
+
+def test_baseline_jump_is_located() -> None:
+    fs = 500.0
+    x = ecg_like(fs, 40.0, n_leads=1)[:, 0]
+    x[int(21 * fs) :] += 3.0  # electrode shifts: a 3-mV step in the baseline at 21 s
+    q = assess_quality(x, fs)
+    assert q.unreadable_ranges == ((20.0, 22.0),)
+    assert q.level is QualityLevel.GOOD  # one 2-s artefact does not spoil a 40-s record
+
+
+@pytest.mark.parametrize(("snr_db", "readable"), [(30.0, True), (0.0, False)])
+def test_muscle_noise(snr_db: float, readable: bool) -> None:
+    """20-100 Hz noise (EMG-like) at an SNR defined as in the MIT-BIH noise stress test database."""
+    from scipy import signal as sps
+
+    fs = 500.0
+    x = ecg_like(fs, 30.0, n_leads=1)[:, 0]
+    b, a = sps.butter(4, [20.0, 100.0], btype="bandpass", fs=fs)
+    emg = sps.lfilter(b, a, np.random.default_rng(4).standard_normal(x.size))
+    qrs_ptp = 1.2
+    emg *= qrs_ptp / (np.sqrt(8) * 10 ** (snr_db / 20)) / emg.std()
+    q = assess_quality(x + emg, fs)
+    assert (q.level is not QualityLevel.UNREADABLE) is readable
 
 
 def test_gaussian_noise_is_unreadable() -> None:

@@ -215,3 +215,27 @@ def test_beat_sequence_validation():
         BeatSequence.build(np.array([1.0, 2.0]), np.zeros(3, dtype=np.int8), duration_s=3.0)
     with pytest.raises(EcgValueError, match="p_wave_corr"):
         BeatSequence.build(np.array([1.0, 2.0]), np.zeros(2, dtype=np.int8), duration_s=3.0, p_wave_corr=np.zeros(3))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(8, 40), st.floats(0.0, 0.5))
+def test_af_window_kernel_matches_af_statistics(seed, w, p_bad):
+    """The Numba window kernel reproduces the plain-Python :func:`af_statistics` on every window."""
+    from ecg import _rhythm_kernels as RK
+
+    rng = np.random.default_rng(seed)
+    n = 120
+    rr = np.where(rng.random(n) < 0.5, af_rr(n, 90, seed=seed % 1000), sinus_rr(n, 70, seed=seed % 997))
+    clean = rng.random(n) >= p_bad
+    pw = np.where(rng.random(n + 1) < 0.1, np.nan, rng.random(n + 1))
+    starts = np.arange(0, n - w + 1, max(1, w // 4), dtype=np.int64)
+    min_pairs = max(6, w // 3)
+    table = RK.af_window_statistics(rr, clean, pw, starts, w, min_pairs)
+    for s, row in zip(starts, table):
+        ref = af_statistics(rr[s : s + w], clean[s : s + w], pw[s : s + w + 1], min_pairs=min_pairs)
+        if ref is None:
+            assert np.isnan(row[0])
+            continue
+        expected = [ref.median_drr_ratio, ref.irregular_fraction, ref.n_pairs, ref.mean_rate_bpm,
+                    ref.pattern_ratio, ref.p_wave_corr, ref.turning_point_ratio]
+        np.testing.assert_allclose(row, expected, rtol=1e-12, atol=1e-12, equal_nan=True)

@@ -72,7 +72,9 @@ def make_dataset(
     if spp > 1 and planar == 1:
         pattern = np.ascontiguousarray(pattern.transpose(0, 3, 1, 2))
     ds = Dataset()
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture; multi-frame SC classes below
+    if nframes > 1:
+        ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7." + ("4" if spp == 3 else "3" if bits_allocated == 16 else "2")
     ds.SOPInstanceUID = generate_uid()
     ds.StudyInstanceUID = generate_uid()
     ds.SeriesInstanceUID = generate_uid()

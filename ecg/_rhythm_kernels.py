@@ -1,0 +1,89 @@
+"""Numba kernels of the rhythm analysis (private; inputs are validated by :mod:`ecg.rhythm`).
+
+:func:`af_window_statistics` computes, for every sliding window of RR intervals, exactly what
+:func:`ecg.rhythm.af_statistics` computes for one window (that Python function is its reference).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["af_window_statistics"]
+
+_BIG_DRR = 0.10
+
+
+@numba.njit(cache=True)
+def af_window_statistics(
+    rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray, starts: np.ndarray, w: int, min_pairs: int
+) -> np.ndarray:
+    """Per window ``rr[s:s+w]`` (s in ``starts``): the :class:`~ecg.rhythm.AfStatistics` fields.
+
+    Returns ``(n_windows, 7)``: median |dRR| / median RR, irregular fraction, number of pairs, mean rate (bpm),
+    pattern ratio, median P-wave consistency, turning-point ratio; a row of NaN (and ``n_pairs`` < ``min_pairs``)
+    where the window has too few clean pairs. ``p_wave`` has one value per beat (NaN when unknown).
+    """
+    n_win = starts.size
+    out = np.full((n_win, 7), np.nan)
+    drr = np.empty(w)
+    vals = np.empty(w + 1)
+    lagged = np.empty(w)
+    for k in range(n_win):
+        s = starts[k]
+        # clean intervals and successive pairs
+        n_ok = 0
+        sum_ok = 0.0
+        for i in range(w):
+            if clean[s + i]:
+                vals[n_ok] = rr[s + i]
+                n_ok += 1
+                sum_ok += rr[s + i]
+        n_pairs = 0
+        for i in range(w - 1):
+            if clean[s + i] and clean[s + i + 1]:
+                drr[n_pairs] = abs(rr[s + i + 1] - rr[s + i])
+                n_pairs += 1
+        out[k, 2] = n_pairs
+        if n_pairs < min_pairs:
+            continue
+        med = np.median(vals[:n_ok])
+        d = drr[:n_pairs]
+        out[k, 0] = np.median(d) / med
+        big = 0
+        for i in range(n_pairs):
+            if d[i] > _BIG_DRR * med:
+                big += 1
+        out[k, 1] = big / n_pairs
+        out[k, 3] = 60.0 / (sum_ok / n_ok)
+        pattern = np.nan
+        for lag in (2, 3):
+            if w > lag + 2:
+                m = 0
+                for i in range(w - lag):
+                    if clean[s + i + lag] and clean[s + i]:
+                        lagged[m] = abs(rr[s + i + lag] - rr[s + i])
+                        m += 1
+                if m >= 4:
+                    r = np.median(lagged[:m]) / med
+                    if np.isnan(pattern) or r < pattern:
+                        pattern = r
+        out[k, 4] = pattern
+        m = 0
+        for j in range(w + 1):
+            beat_ok = (j < w and clean[s + j]) or (j > 0 and clean[s + j - 1])
+            if beat_ok and not np.isnan(p_wave[s + j]):
+                vals[m] = p_wave[s + j]
+                m += 1
+        if m >= 4:
+            out[k, 5] = np.median(vals[:m])
+        n_trip = 0
+        n_turn = 0
+        for i in range(w - 2):
+            if clean[s + i] and clean[s + i + 1] and clean[s + i + 2]:
+                n_trip += 1
+                if (rr[s + i + 1] - rr[s + i]) * (rr[s + i + 2] - rr[s + i + 1]) < 0:
+                    n_turn += 1
+        if n_trip >= 4:
+            out[k, 6] = n_turn / n_trip
+    return out

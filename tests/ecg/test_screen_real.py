@@ -1,0 +1,103 @@
+"""``ecg.screen`` on real recordings (../shared/data; skipped when absent).
+
+Regression floors sit a little below the figures of ``python -m benchmarks.screen_accuracy`` so that
+the tests catch a broken pipeline without failing on the small drift of upstream tuning.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecg import read
+from ecg.findings import FindingCode
+from ecg.screen import Screening, screen
+
+
+@cache
+def _screen(path: Path) -> Screening:
+    return screen(read(path))
+
+
+def _mitdb(shared_data: Path, name: str) -> Screening:
+    hea = shared_data / "ecg" / "mitdb" / f"{name}.hea"
+    if not hea.exists():
+        pytest.skip(f"mitdb/{name} not available")
+    return _screen(hea)
+
+
+def _overlaps(f, start_s: float, end_s: float) -> bool:
+    return f.start_s <= end_s and f.end_s >= start_s
+
+
+def test_mitdb_106_vt_run_and_frequent_pvcs(shared_data):
+    s = _mitdb(shared_data, "106")
+    assert s.priority == "stat"
+    assert any(_overlaps(f, 176.0, 179.0) for f in s.of(FindingCode.VT))  # annotated (VT 63624-64349
+    (pvc,) = s.of(FindingCode.PVC)
+    assert pvc.values["burden"] > 0.2 and pvc.detail == "bigeminy"
+    assert not s.has(FindingCode.AF)
+
+
+def test_mitdb_223_long_vt_episodes(shared_data):
+    s = _mitdb(shared_data, "223")
+    vt = s.of(FindingCode.VT)
+    assert any(_overlaps(f, 578.3, 633.3) for f in vt) and any(_overlaps(f, 1043.2, 1082.2) for f in vt)
+    assert any(f.detail == "sustained" for f in vt)
+
+
+@pytest.mark.parametrize("name", ["100", "118", "119"])
+def test_mitdb_no_vt_no_af(name, shared_data):
+    s = _mitdb(shared_data, name)
+    assert not s.has(FindingCode.VT) and not s.has(FindingCode.AF)
+
+
+def test_mitdb_119_bigeminy_is_not_af(shared_data):
+    s = _mitdb(shared_data, "119")
+    (pvc,) = s.of(FindingCode.PVC)
+    assert pvc.detail == "bigeminy" and s.priority == "urgent"
+
+
+def test_mitdb_202_af_episodes_covered(shared_data):
+    s = _mitdb(shared_data, "202")
+    af = [(f.start_s, f.end_s) for f in s.of(FindingCode.AF)]
+    # annotated (AFIB / (AFL from 411338, 423479-464994, 468678 to the end of the record (samples at 360 Hz)
+    ref = [(411338 / 360, 416822 / 360), (423479 / 360, 464994 / 360), (468678 / 360, 650000 / 360)]
+    covered = sum(max(0.0, min(e1, e2) - max(s1, s2)) for s1, e1 in ref for s2, e2 in af)
+    assert covered / sum(e - s for s, e in ref) >= 0.85
+    assert not s.has(FindingCode.VT)
+
+
+def test_noise_stress_record_has_no_false_findings(shared_data):
+    hea = shared_data / "ecg" / "nstdb" / "118e00.hea"
+    if not hea.exists():
+        pytest.skip("nstdb/118e00 not available")
+    s = _screen(hea)
+    assert s.quality.readable_fraction < 1.0
+    assert not ({FindingCode.VT, FindingCode.AF, FindingCode.ASYSTOLE} & set(s.codes()))
+
+
+def test_cinc2017_af_and_noise(shared_data):
+    folder = shared_data / "ecg" / "cinc2017"
+    if not (folder / "REFERENCE.csv").exists():
+        pytest.skip("cinc2017 not available")
+    with open(folder / "REFERENCE.csv", newline="", encoding="utf-8") as fh:
+        ref = {row[0]: row[1] for row in csv.reader(fh) if len(row) >= 2}
+    lab, af, unread = [], [], []
+    for name, label in sorted(ref.items()):
+        s = _screen(folder / f"{name}.hea")
+        lab.append(label)
+        af.append(s.has(FindingCode.AF))
+        unread.append(s.has(FindingCode.UNREADABLE))
+        if s.has(FindingCode.UNREADABLE):
+            assert s.codes() in ((FindingCode.UNREADABLE,), (FindingCode.LEAD_OFF, FindingCode.UNREADABLE),
+                                 (FindingCode.UNREADABLE, FindingCode.LEAD_OFF))
+    lab_a, af_a, unread_a = np.array(lab), np.array(af), np.array(unread)
+    assert af_a[lab_a == "A"].mean() >= 0.76  # AF sensitivity
+    assert 1.0 - af_a[lab_a == "N"].mean() >= 0.95  # specificity against normal rhythm
+    assert unread_a[lab_a == "~"].mean() >= 0.5
+    assert unread_a[lab_a == "N"].mean() <= 0.05
