@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs per tool, best kept (default 2)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("imaging").setLevel(logging.WARNING)  # not the per-series auto decisions
     if shutil.which("dcmcjpls") is None:
         print("dcmcjpls (dcmtk) not found: install dcmtk", file=sys.stderr)
         return 2

@@ -92,12 +92,11 @@ def _holter(path: Path, hours: float = 24.0, fs: float = 500.0) -> dict[str, Any
     detect_qrs(holter[:5000], fs)
     rss0 = _rss_mb()
     tracemalloc.start()
-    t0 = time.perf_counter()
     beats = detect_qrs(holter, fs)
-    elapsed = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss1 = _rss_mb()
+    elapsed = time_best(lambda: detect_qrs(holter, fs), repeat=3, min_time_s=0.0)  # untraced
     return {
         "how": "MIT-BIH 100 (MLII, V5) resampled to 500 Hz, tiled to 24 h, float32 array in memory",
         "n_samples": n,

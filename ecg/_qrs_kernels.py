@@ -127,55 +127,6 @@ def _update_weights(lead_f: np.ndarray, p_f: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
-def features_kernel(
-    x: np.ndarray,
-    sos: np.ndarray,
-    fs: float,
-    mwi: int,
-    zi: np.ndarray,
-    out_m: np.ndarray,
-) -> None:
-    """Integrated squared-derivative energy per lead (learning phase; NaN held as last value).
-
-    ``zi`` (n_leads, n_sections, 2) holds the initial filter state and is updated in place;
-    ``out_m`` (n_samples, n_leads) receives the moving-window integral.
-    """
-    n, n_leads = x.shape
-    nsec = sos.shape[0]
-    inv_w = 1.0 / mwi
-    for l in range(n_leads):
-        hold = 0.0
-        for i in range(n):
-            v = x[i, l]
-            if np.isfinite(v):
-                hold = v
-                break
-        yprev = 0.0
-        msum = 0.0
-        buf = np.zeros(mwi)
-        for i in range(n):
-            v = x[i, l]
-            if np.isfinite(v):
-                hold = v
-            else:
-                v = hold
-            y = v
-            for s in range(nsec):
-                out_s = sos[s, 0] * y + zi[l, s, 0]
-                zi[l, s, 0] = sos[s, 1] * y - sos[s, 4] * out_s + zi[l, s, 1]
-                zi[l, s, 1] = sos[s, 2] * y - sos[s, 5] * out_s
-                y = out_s
-            d = (y - yprev) * fs if i > 0 else 0.0
-            yprev = y
-            e = d * d
-            k = i % mwi
-            msum += e - buf[k]
-            buf[k] = e
-            m = msum * inv_w
-            out_m[i, l] = m if m > 0.0 else 0.0
-
-
-@njit(cache=True, nogil=True)
 def _lead_levels(
     p: int, t: int, p_i: np.ndarray, p_f: np.ndarray, lead_f: np.ndarray, ring_m: np.ndarray, col: int
 ) -> None:
@@ -188,9 +139,10 @@ def _lead_levels(
     hi = p + half
     if hi > t - 1:
         hi = t - 1
+    lo = p - half if p >= half else 0
     for l in range(lead_f.shape[0]):
         mx = 0.0
-        for j in range(p - half, hi + 1):
+        for j in range(lo, hi + 1):
             v = ring_m[j % h, l]
             if v < 0.0:  # the lead was missing here
                 mx = -1.0
@@ -200,7 +152,7 @@ def _lead_levels(
         if mx >= 0.0:
             level = lead_f[l, col]
             if level > p_f[PF_FLAT] and mx > p_f[PF_U_MAX] * level:
-                mx = 6.0 * level  # TEMP
+                mx = p_f[PF_U_MAX] * level  # an artefact may raise the level by 25 % at most
             lead_f[l, col] = 0.125 * mx + 0.875 * level
 
 
@@ -293,7 +245,9 @@ def _search_back(
     out: np.ndarray,
     nout: int,
 ) -> int:
-    """Accept the largest candidate above the second threshold after a long gap (Pan-Tompkins)."""
+    """After 1.66 mean RR without a beat, accept the largest candidate above half the threshold
+    (Pan & Tompkins 1985) that lies over 360 ms after the last beat (Hamilton 2002); after a
+    stall of ``P_STALL`` samples with no such candidate, halve the signal level."""
     last = st_i[I_LAST_PEAK]
     ref = st_i[I_GAP_REF]
     if t - ref <= p_f[PF_SEARCHBACK] * _rr_mean(p_i, st_i, rr_ring):
@@ -308,12 +262,8 @@ def _search_back(
         val = sb_f[k, SB_VAL]
         if val <= best_val:
             continue
-        if last >= 0:
-            gap = pos - last
-            if gap <= p_i[P_SB_MIN]:
-                continue
-            if gap < p_i[P_TWAVE] and sb_f[k, SB_SLOPE] < 0.25 * st_f[F_LAST_SLOPE]:
-                continue
+        if last >= 0 and pos - last <= p_i[P_SB_MIN]:
+            continue  # too close to the last beat: likely its T wave (Hamilton 2002: 360 ms)
         best = k
         best_val = val
     if best >= 0:
@@ -332,7 +282,7 @@ def _search_back(
 
 @njit(cache=True, nogil=True)
 def _fiducial(ring_e: np.ndarray, lo: int, p: int, smooth: int) -> int:
-    """First peak of the smoothed fused slope energy in [lo, p] reaching half its maximum.
+    """First peak of the smoothed fused slope energy in [lo, p] reaching 70 % of its maximum.
 
     For a narrow QRS this is the R wave; for a wide (paced, bundle-branch-block, ventricular)
     complex it is the first major deflection rather than the energy centre. Returns the centre
@@ -367,7 +317,7 @@ def _fiducial(ring_e: np.ndarray, lo: int, p: int, smooth: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _feature_pass(
+def feature_pass(
     x: np.ndarray,
     sos: np.ndarray,
     p_i: np.ndarray,
@@ -477,7 +427,7 @@ def detect_kernel(
     least ``x.shape``. ``final`` flushes the pending candidate at the end of the record.
     """
     n, n_leads = x.shape
-    _feature_pass(x, sos, p_i, p_f, zi, st_i, lead_f, mwi_buf, work_m, work_e)
+    feature_pass(x, sos, p_i, p_f, zi, st_i, lead_f, mwi_buf, work_m, work_e)
     refractory = p_i[P_REFRACTORY]
     fid_window = p_i[P_FID_WINDOW]
     delay = p_i[P_DELAY]
@@ -501,62 +451,68 @@ def detect_kernel(
     c2 = st_f[F_C2]
     cand = st_i[I_CAND_POS]
     cand_val = st_f[F_CAND_VAL]
-    for i in range(n):
-        num = 0.0
-        den = 0.0
-        enum = 0.0
-        for l in range(n_leads):
-            m = work_m[i, l]
-            ring_m[rpos, l] = m
-            if m >= 0.0:
-                lead_f[l, L_ACC] += m
-                lead_f[l, L_ACC_N] += 1.0
-                coef = lead_f[l, L_COEF]
-                if coef > 0.0:
-                    w = lead_f[l, L_W]
-                    u = m * lead_f[l, L_INV_S]
-                    if u > u_max:
-                        u = u_max
-                    if root:
-                        u = np.sqrt(u)
-                    num += w * u
-                    enum += work_e[i, l] * coef
-                    den += w
-        c = 0.0
-        ec = 0.0
-        if den > 0.0:
-            c = num / den
-            ec = enum / den
-            if root:
-                c = c * c
-        ring_c[rpos] = c
-        ring_e[rpos] = ec
-        rpos += 1
-        if rpos == h:
-            rpos = 0
-        t += 1  # samples seen; this one has index t - 1
+    for i in range(n + 1):
         if st_i[I_N_BEATS] != n_beats_seen:
             n_beats_seen = st_i[I_N_BEATS]
             sb_gap = p_f[PF_SEARCHBACK] * _rr_mean(p_i, st_i, rr_ring)
-        # Local maximum of the fused function at index t - 2.
-        if t >= 3 and c1 > c2 and c1 >= c:
-            pk = t - 2
-            if cand >= 0 and pk - cand <= refractory:
-                if c1 > cand_val:
+        if i == n:
+            # End of the chunk: only the last one of a record flushes the pending candidate.
+            if not final:
+                break
+            confirm = cand >= 0
+        else:
+            num = 0.0
+            den = 0.0
+            enum = 0.0
+            for l in range(n_leads):
+                m = work_m[i, l]
+                ring_m[rpos, l] = m
+                if m >= 0.0:
+                    lead_f[l, L_ACC] += m
+                    lead_f[l, L_ACC_N] += 1.0
+                    coef = lead_f[l, L_COEF]
+                    if coef > 0.0:
+                        w = lead_f[l, L_W]
+                        u = m * lead_f[l, L_INV_S]
+                        if u > u_max:
+                            u = u_max
+                        if root:
+                            u = np.sqrt(u)
+                        num += w * u
+                        enum += work_e[i, l] * coef
+                        den += w
+            c = 0.0
+            ec = 0.0
+            if den > 0.0:
+                c = num / den
+                ec = enum / den
+                if root:
+                    c = c * c
+            ring_c[rpos] = c
+            ring_e[rpos] = ec
+            rpos += 1
+            if rpos == h:
+                rpos = 0
+            t += 1  # samples seen; this one has index t - 1
+            # Local maximum of the fused function at index t - 2.
+            if t >= 3 and c1 > c2 and c1 >= c:
+                pk = t - 2
+                if cand >= 0 and pk - cand <= refractory:
+                    if c1 > cand_val:
+                        cand = pk
+                        cand_val = c1
+                else:
                     cand = pk
                     cand_val = c1
-            else:
-                cand = pk
-                cand_val = c1
-        c2 = c1
-        c1 = c
-        confirm = cand >= 0 and ((t - 1) - cand > refractory or (final and i == n - 1))
+            c2 = c1
+            c1 = c
+            confirm = cand >= 0 and (t - 1) - cand > refractory
         if confirm:
             p = cand
             val = cand_val
             cand = -1
-            # Fiducial: centre of the largest smoothed fused slope energy in the integration
-            # window (the QRS energy centre, stable for wide complexes), minus the filter delay.
+            # Slope (for the T-wave test): steepest fused slope energy in the integration window.
+            # Fiducial: first major peak of the smoothed slope energy, minus the filter delay.
             lo = p - fid_window
             if lo < 0:
                 lo = 0

@@ -263,6 +263,7 @@ def classify_beats(
     leads: tuple[str, ...] | None = None,
     usable_leads: np.ndarray | None = None,
     unreadable: np.ndarray | None = None,
+    noisy: np.ndarray | None = None,
     prefiltered: bool = False,
     raw: np.ndarray | None = None,
 ) -> BeatClassification:
@@ -282,6 +283,9 @@ def classify_beats(
         Optional boolean mask of leads fit for morphology (e.g. not lead-off).
     unreadable
         Optional boolean mask, one per beat: beats in unreadable stretches are labelled ``UNKNOWN``.
+    noisy
+        Optional boolean mask, one per beat: beats in marginal (not good) stretches; their own, noise-prone
+        QRS width is not used (only their cluster's).
     prefiltered
         ``signal`` is already band-limited without baseline (e.g. :func:`ecg.preprocess` output with NaN
         replaced by 0); it is then only decimated.
@@ -348,10 +352,17 @@ def classify_beats(
     dom_ptp = float(np.ptp(dom_t[core])) or 1.0
     amp = np.ptp(win[:, core], axis=1) / dom_ptp
     width = t_width[labels_c]
-    small = counts[labels_c] < 3
-    if np.any(small):
+    # beats of small clusters, and beats unlike the dominant one that joined a big cluster, carry their own width
+    own = (counts[labels_c] < 3) | ((corr < 0.85) & (labels_c != dom))
+    if noisy is not None:
+        noisy_mask = np.asarray(noisy, dtype=bool)
+        if noisy_mask.shape != (n_beats,):
+            raise EcgValueError(f"noisy: expected {n_beats} booleans, got shape {noisy_mask.shape}")
+        own &= ~noisy_mask | (counts[labels_c] < 3)
+    if np.any(own):
         width = width.copy()
-        width[small] = _widths_s(win[small], n_leads, pre, fs_d)
+        own_w = _widths_s(win[own], n_leads, pre, fs_d)
+        width[own] = np.where(counts[labels_c[own]] < 3, own_w, np.maximum(width[own], own_w))
     dom_w = float(t_width[dom])
 
     if raw is not None:

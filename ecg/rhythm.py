@@ -20,7 +20,7 @@ Methods
 * **Pauses / asystole** -- RR intervals (or gaps without QRS) inside readable signal.
 * **Ventricular ectopy** -- runs of the ventricular label: ``VT`` (>= ``vt_min_beats`` faster than
   ``vt_rate_bpm``; the run's rate is the mean of its instantaneous rates, the coupling interval of its
-  first beat included), couplets, bigeminy (``(NV){3,}``), trigeminy (``(NNV){3,}``), PVC burden.
+  first beat included; runs of 3-4 beats lying wholly in marginal signal are counted, not reported), couplets, bigeminy (``(NV){3,}``), trigeminy (``(NNV){3,}``), PVC burden.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import _rhythm_kernels as _rk
 from .beats import BeatClass
@@ -58,6 +57,10 @@ _AF_PATTERN = 0.04  # median |RR[i] - RR[i-k]| / median RR below this: a repeati
 _AF_STRONG = 2.5  # irregularity that stands even with consistent P waves
 _AF_SMOOTH_TPR = 0.5  # turning-point ratio below this: smooth (respiratory) RR modulation
 _AF_P_CERTAIN = 0.95  # P-wave consistency that rules AF out
+_AF_SMOOTH_TPR_ALONE = 0.45  # ~3 SD below the 2/3 of a random series of 30: smooth even without P-wave evidence
+_AF_TPR_MIN_PAIRS = 12
+_AF_MERGE_GAP_S = 20.0  # AF stretches closer than this (s) form one episode
+_VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -78,6 +81,8 @@ class BeatSequence:
         Leads the beat analysis rests on (for the findings' evidence).
     p_wave_corr
         Optional per-beat P-wave consistency (:attr:`ecg.beats.BeatClassification.p_wave_corr`).
+    noisy
+        Optional per-beat flag: the beat lies in a marginal (readable but not good) stretch.
     """
 
     times_s: np.ndarray
@@ -86,6 +91,7 @@ class BeatSequence:
     duration_s: float
     leads: tuple[str, ...] = ()
     p_wave_corr: np.ndarray | None = None
+    noisy: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -97,6 +103,7 @@ class BeatSequence:
         unreadable_ranges: Sequence[tuple[float, float]] = (),
         leads: Sequence[str] = (),
         p_wave_corr: np.ndarray | None = None,
+        noisy: np.ndarray | None = None,
     ) -> BeatSequence:
         """Validate the inputs and mark the intervals that overlap ``unreadable_ranges`` (s) or touch an unknown beat."""
         t = np.ascontiguousarray(times_s, dtype=np.float64)
@@ -116,7 +123,12 @@ class BeatSequence:
             pw = np.asarray(p_wave_corr, dtype=np.float64)
             if pw.shape != t.shape:
                 raise EcgValueError(f"p_wave_corr: expected {t.size} values, got shape {pw.shape}")
-        return cls(t, lab, ok, float(duration_s), tuple(leads), pw)
+        nz = None
+        if noisy is not None:
+            nz = np.asarray(noisy, dtype=bool)
+            if nz.shape != t.shape:
+                raise EcgValueError(f"noisy: expected {t.size} flags, got shape {nz.shape}")
+        return cls(t, lab, ok, float(duration_s), tuple(leads), pw, nz)
 
     @property
     def rr_s(self) -> np.ndarray:
@@ -188,13 +200,16 @@ class AfStatistics:
     def is_af(self, settings: ScreeningSettings) -> bool:
         """Irregular RR, unless consistent P waves go with a repeating pattern or a mild irregularity.
 
-        Consistent P waves (``p_wave_corr >= af_p_wave_corr``) veto AF when the RR irregularity is a
+        A turning-point ratio below 0.45 (over >= 12 pairs) vetoes AF on its own: a random RR series has
+        2/3 (Dash et al., 2009). Consistent P waves (``p_wave_corr >= af_p_wave_corr``) veto AF when the RR irregularity is a
         repeating pattern (``pattern_ratio < 0.04``) or less than ``_AF_STRONG`` x its thresholds (sinus
         arrhythmia, ectopy the classifier missed).
         """
         irr = self.irregularity(settings)
         if irr < 1.0:
             return False
+        if self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE:
+            return False  # far fewer turning points than a random series: smooth, not fibrillation
         if np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr:
             return not (
                 self.pattern_ratio < _AF_PATTERN
@@ -292,7 +307,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
     af = (cover > 0) & (votes >= 0.5 * cover)
     af &= seq.interval_ok
     out = []
-    starts, ends = _runs(_close_gaps(af, seq.times_s, max_gap_s=10.0))
+    starts, ends = _runs(_close_gaps(af, seq.times_s, max_gap_s=_AF_MERGE_GAP_S))
     for a, b in zip(starts, ends):
         if seq.times_s[b] - seq.times_s[a] < settings.af_min_duration_s:
             continue
@@ -477,11 +492,15 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
     # a V beat in an unreadable interval on both sides is not evidence
     v_starts, v_ends = _runs(is_v)
     n_runs_slow = 0
+    n_runs_noisy = 0
     for a, b in zip(v_starts, v_ends):
         n = b - a
         if n < settings.vt_min_beats:
             continue
         if not np.all(seq.interval_ok[a : b - 1]):
+            continue
+        if n < _VT_SHORT_RUN and seq.noisy is not None and np.all(seq.noisy[a:b]):
+            n_runs_noisy += 1  # a triplet in marginal signal is more often artefact than VT
             continue
         # mean instantaneous rate of the run, the coupling interval of its first beat included
         first = a - 1 if a > 0 and seq.interval_ok[a - 1] else a
@@ -533,6 +552,7 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 "n_couplets": int(np.count_nonzero(run_len == 2)),
                 "n_runs": int(np.count_nonzero(run_len >= settings.vt_min_beats)),
                 "n_slow_runs": n_runs_slow,
+                "n_runs_in_noise": n_runs_noisy,
                 "bigeminy_beats": int(big_beats),
                 "trigeminy_beats": int(tri_beats),
             },

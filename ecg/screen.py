@@ -15,6 +15,7 @@ Pipeline (each step is a public function of its own module):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,14 +28,14 @@ from .beats import BeatClass, BeatClassification, classify_beats
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, format_clock
 from .intervals import Intervals, measure_intervals
-from .preprocess import preprocess
+from .preprocess import PreprocessedEcg, preprocess
 from .qrs import detect_qrs
-from .quality import SignalQuality, assess_quality
+from .rate import heart_rate
+from .quality import QualityLevel, SignalQuality, assess_quality
 from .record import EcgRecord
 from .rhythm import (
     BeatSequence,
     af_findings,
-    heart_rate_bpm,
     pause_findings,
     rate_findings,
     ventricular_findings,
@@ -65,7 +66,7 @@ class Screening:
     quality
         :class:`~ecg.quality.SignalQuality` of the record.
     heart_rate_bpm
-        Median heart rate over readable intervals (bpm), ``None`` when not measurable.
+        ``60 / median(RR)`` over the readable stretches (:func:`ecg.heart_rate`), ``None`` when not measurable.
     duration_s, fs, leads
         Record length (s), sampling rate (Hz) and lead names.
     n_beats
@@ -182,7 +183,7 @@ def _reason(code: FindingCode, group: list[Finding], settings: ScreeningSettings
         v = first.values
         return f"QTc {v['qtc_ms']:.0f} ms ({settings.qtc_formula.value}), QT {v['qt_ms']:.0f} ms at {v['rate_bpm']:.0f} bpm"
     if code is FindingCode.UNREADABLE:
-        return f"Record too noisy to screen (readable {100 * first.values['readable_fraction']:.0f}% of {first.duration_s:.0f} s)"
+        return f"Record quality too poor to screen (readable {100 * first.values['readable_fraction']:.0f}% of {first.duration_s:.0f} s)"
     if code is FindingCode.LEAD_OFF:
         return f"Lead off: {', '.join(first.leads)}"
     return code.value  # pragma: no cover - every code has a sentence above
@@ -230,22 +231,87 @@ def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[F
     ]
 
 
-def _edge_gaps(times_s: np.ndarray, quality: SignalQuality, settings: ScreeningSettings, leads: tuple[str, ...]) -> list[Finding]:
-    """ASYSTOLE for a readable stretch of >= ``asystole_s`` with no QRS before the first / after the last beat."""
+def _edge_gaps(
+    beats: np.ndarray, pre: PreprocessedEcg, quality: SignalQuality, settings: ScreeningSettings, leads: tuple[str, ...]
+) -> list[Finding]:
+    """ASYSTOLE for a quiet, readable stretch of >= ``asystole_s`` before the first or after the last beat.
+
+    With fewer than 3 beats there is no QRS amplitude to judge quietness by, and nothing is reported
+    (a record without beats is flat or noise, which the quality grading reports).
+    """
+    if beats.size < 3:
+        return []
+    fs = pre.fs
     duration = quality.duration_s
-    edges = [(0.0, float(times_s[0]))] if times_s.size else [(0.0, duration)]
-    if times_s.size:
-        edges.append((float(times_s[-1]), duration))
+    t0, t1 = beats[0] / fs, beats[-1] / fs
+    x = pre.signal_2d()
+    valid = pre.valid.reshape(x.shape)
+    qrs_amp = _qrs_amplitudes(x, beats, fs)
     out = []
-    for a, b in edges:
-        if b - a < settings.asystole_s:
+    for a, b, lo, hi in (
+        (0.0, t0, 0, int(beats[0]) - int(round(0.1 * fs))),
+        (t1, duration, int(beats[-1]) + int(round(0.6 * fs)), x.shape[0]),
+    ):
+        if b - a < settings.asystole_s or any(r0 < b and r1 > a for r0, r1 in quality.unreadable_ranges):
             continue
-        if any(r0 < b and r1 > a for r0, r1 in quality.unreadable_ranges):
-            continue
-        out.append(
-            Finding(FindingCode.ASYSTOLE, start_s=a, end_s=b, leads=leads, values={"rr_s": b - a}, confidence=0.7)
-        )
+        if _quiet(x, valid, lo, hi, qrs_amp, fs):
+            out.append(
+                Finding(FindingCode.ASYSTOLE, start_s=a, end_s=b, leads=leads, values={"rr_s": b - a}, confidence=0.7)
+            )
     return out
+
+
+def _qrs_amplitudes(x: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
+    """Median peak-to-peak amplitude (mV) of +-60 ms around up to ~200 beats, per lead of ``x``."""
+    half = int(round(0.06 * fs))
+    sample = beats[:: max(1, beats.size // 200)]
+    windows = np.clip(sample[:, None] + np.arange(-half, half + 1)[None, :], 0, x.shape[0] - 1)
+    seg = x[windows]  # (n, w, n_leads)
+    with np.errstate(all="ignore"):
+        return np.nanmedian(np.nanmax(seg, axis=1) - np.nanmin(seg, axis=1), axis=0)
+
+
+def _quiet(x: np.ndarray, valid: np.ndarray, a: int, b: int, qrs_amp: np.ndarray, fs: float) -> bool:
+    """Whether ``x[a:b]`` is a quiet, live line on at least one lead: >= 95 % valid samples and a
+    peak-to-peak amplitude below 35 % of that lead's QRS amplitude."""
+    if b - a < int(0.5 * fs):
+        return False
+    for j in range(x.shape[1]):
+        if not (np.isfinite(qrs_amp[j]) and qrs_amp[j] > 0) or valid[a:b, j].mean() < 0.95:
+            continue
+        seg = x[a:b, j]
+        if np.nanmax(seg) - np.nanmin(seg) < 0.35 * qrs_amp[j]:
+            return True
+    return False
+
+
+def _judge_long_gaps(
+    seq: BeatSequence, pre: PreprocessedEcg, beats: np.ndarray, settings: ScreeningSettings
+) -> BeatSequence:
+    """Decide, from the signal inside it, whether each RR gap of at least ``pause_s`` is a real pause.
+
+    A real pause or asystole is a quiet, live line: valid samples (not lead off, clipped or missing) whose
+    peak-to-peak amplitude, from 600 ms after the first beat (past its T wave) to 100 ms before the next,
+    stays below 35 % of the lead's median QRS amplitude. Such a gap counts even where the quality grading
+    called it unreadable (kurtosis and slope features read a flat line as noise). A gap that is not quiet on
+    any lead hides a missed QRS or artefact and is left out, so it raises no PAUSE or ASYSTOLE.
+    """
+    if beats.size < 3:
+        return seq
+    cand = np.flatnonzero(seq.rr_s >= settings.pause_s)
+    if cand.size == 0:
+        return seq
+    fs = pre.fs
+    x = pre.signal_2d()
+    valid = pre.valid.reshape(x.shape)
+    qrs_amp = _qrs_amplitudes(x, beats, fs)
+    ok = seq.interval_ok.copy()
+    after, before = int(round(0.6 * fs)), int(round(0.1 * fs))
+    for k in cand:
+        ok[k] = _quiet(x, valid, int(beats[k]) + after, int(beats[k + 1]) - before, qrs_amp, fs)
+    if np.array_equal(ok, seq.interval_ok):
+        return seq
+    return dataclasses.replace(seq, interval_ok=ok)
 
 
 def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> Screening:
@@ -298,19 +364,26 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     for a, b in quality.unreadable_ranges:
         in_unreadable |= (times >= a) & (times < b)
     usable = np.array([not off for off in quality.lead_off], dtype=bool)
+    noisy = np.zeros(beats.size, dtype=bool)
+    if quality.segment_levels.shape[0]:
+        seg = np.minimum((times / quality.step_s).astype(np.int64), quality.segment_levels.shape[0] - 1)
+        noisy = quality.segment_levels.max(axis=1)[seg] < QualityLevel.GOOD
     filtered = np.where(np.isfinite(pre.signal_2d()), pre.signal_2d(), 0.0)
     classes = classify_beats(
-        filtered, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, prefiltered=True, raw=sig
+        filtered, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy, prefiltered=True, raw=sig
     )
     seq = BeatSequence.build(
         times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
         p_wave_corr=classes.p_wave_corr,
+        noisy=noisy,
     )
-    hr = heart_rate_bpm(seq)
+    seq = _judge_long_gaps(seq, pre, beats, settings)
+    rate = heart_rate(beats, fs, exclude=quality.unreadable_ranges)
+    hr = None if not np.isfinite(rate.bpm) else float(rate.bpm)
     findings += af_findings(seq, settings)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
-    findings += _edge_gaps(times, quality, settings, classes.leads)
+    findings += _edge_gaps(beats, pre, quality, settings, classes.leads)
     findings += ventricular_findings(seq, settings)
     intervals = None
     if record.n_leads >= _MIN_LEADS_FOR_INTERVALS and beats.size >= 3:

@@ -177,7 +177,7 @@ def pixel_span(ds: Dataset) -> tuple[int, int] | None:
         return None
     elem = ds.get_item(0x7FE00010)
     if isinstance(elem, RawDataElement):
-        if elem.value_tell is None or elem.is_undefined_length or elem.value is None:
+        if elem.value_tell is None or elem.length == 0xFFFFFFFF or elem.value is None:
             return None
         return elem.value_tell, elem.length
     if elem.file_tell is None or elem.is_undefined_length or not isinstance(elem.value, bytes):

@@ -49,7 +49,8 @@ class AutoChooser:
     candidates
         Syntaxes to try, in order of preference on ties.
     speed_budget
-        A candidate is eligible when its mean encode + verify time is at most this times the fastest's.
+        A candidate is eligible when its total encode + verify CPU time over the sample is at most this
+        times the fastest's.
     sample_size
         Images of a series encoded with every candidate before the winner is fixed.
     """

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -61,16 +62,38 @@ def compress_files(
     if decided:
         chooser.merge(decided)
     results: list[CompressionResult | CompressionFailure] = []
-    for source, dst in pairs:
-        try:
-            results.append(
-                compress_source(source, dst, syntax=syntax, settings=settings, chooser=chooser, overwrite=overwrite)
-            )
-        except ImagingError as exc:
-            results.append(CompressionFailure(source.label, str(exc), type(exc).__name__))
-        except OSError as exc:
-            results.append(CompressionFailure(source.label, f"{source.label}: cannot be read or written: {exc}", "OSError"))
+    archives: dict[Path, zipfile.ZipFile] = {}  # each archive opened once per batch, not once per member
+    try:
+        for source, dst in pairs:
+            results.append(_one(source, dst, archives, syntax=syntax, settings=settings, chooser=chooser,
+                                overwrite=overwrite))
+    finally:
+        for archive in archives.values():
+            archive.close()
     return results, dict(chooser.decided)
+
+
+def _one(
+    source: DicomSource,
+    dst: Path,
+    archives: dict[Path, zipfile.ZipFile],
+    **options: Any,
+) -> CompressionResult | CompressionFailure:
+    try:
+        data = None
+        if source.member is not None:
+            if source.path not in archives:
+                archives[source.path] = zipfile.ZipFile(source.path)
+            data = archives[source.path].read(source.member)
+        return compress_source(source, dst, data=data, **options)
+    except ImagingError as exc:
+        return CompressionFailure(source.label, str(exc), type(exc).__name__)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return CompressionFailure(source.label, f"{source.label}: cannot be read or written: {exc}", "OSError")
+    except Exception as exc:  # noqa: BLE001 - a library bug on one odd file must not stop the batch
+        log.exception("%s: unexpected failure", source.label)
+        message = f"{source.label}: unexpected {type(exc).__name__}: {exc}"
+        return CompressionFailure(source.label, message, type(exc).__name__)
 
 
 def output_path(source: DicomSource, out_dir: Path) -> Path:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from .batch import compress_paths
 from .deid import deidentify_file
@@ -114,8 +115,10 @@ def compress_command(
     the file. Exit status 1 when any file failed.
     """
     failed = False
-    for outcome in compress_paths(inputs, out_dir, syntax=syntax, settings=ImagingSettings(), jobs=jobs,
-                                  overwrite=overwrite):
+    outcomes = compress_paths(inputs, out_dir, syntax=syntax, settings=ImagingSettings(), jobs=jobs,
+                              overwrite=overwrite)
+    # progress on stderr for people at a terminal; stdout stays one JSON line per file
+    for outcome in tqdm(outcomes, desc="compress", unit="file", disable=not sys.stderr.isatty()):
         failed |= "error" in (record := outcome.to_dict())
         _json_line(record)
     if failed:

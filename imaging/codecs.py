@@ -13,6 +13,10 @@ jpeg2k    OpenJPEG (imagecodecs)      OpenJPEG (imagecodecs); reversible 5/3 wav
 rle       pylibjpeg-rle (Rust)        pylibjpeg-rle
 ========  ==========================  ==========================================================================
 
+The HTJ2K codestream's sample precision is Bits Allocated (OpenJPH as wrapped by imagecodecs takes no precision
+option); the values themselves are exact and readers (pydicom / OpenJPEG, OpenJPH) decode them unchanged. JPEG 2000
+and JPEG-LS codestreams carry precision = Bits Stored.
+
 Pixel values handed to an encoder are the *stored values* of PS3.5 section 8: masked to Bits Stored, and for
 signed data sign-extended (JPEG 2000 family, RLE) or as their unsigned two's-complement Bits Stored pattern
 (JPEG-LS, which has no signed samples; PS3.5 section 8.2.3 / A.4.3).
@@ -235,9 +239,15 @@ def _encode_jpegls(frame: np.ndarray, fmt: PixelFormat) -> EncodedFrame:
                 pattern.tobytes(), fmt.rows, fmt.columns, fmt.samples_per_pixel, fmt.bits_stored,
                 interleave_mode=1 if fmt.samples_per_pixel > 1 else None,
             )
-        except RuntimeError:
-            # CharLS 2 (pyjpegls) under-sizes its output buffer for tiny images (a few pixels); CharLS via
-            # imagecodecs copes, with the precision of the full sample width (still lossless)
+        except RuntimeError as exc:
+            # CharLS 2 (pyjpegls) under-sizes its output buffer for tiny noisy images (<= ~40 pixels). CharLS via
+            # imagecodecs copes, but only at the full sample width: right when Bits Stored is 8 or 16, not
+            # otherwise (readers sign-extend from the codestream precision, so P must equal Bits Stored)
+            if fmt.bits_stored != fmt.bits_allocated:
+                raise UnsupportedPixelFormatError(
+                    f"jpegls: image of {fmt.rows}x{fmt.columns} pixels too small for the encoder at "
+                    f"{fmt.bits_stored} bits stored ({exc})"
+                ) from exc
             data = imagecodecs.jpegls_encode(pattern)
     return EncodedFrame(bytes(data), fmt.photometric)
 
@@ -275,6 +285,12 @@ def _decode_htj2k(data: bytes, fmt: PixelFormat) -> np.ndarray:
 
 
 def _decode_jpegls(data: bytes, fmt: PixelFormat) -> np.ndarray:
+    # DICOM readers take the sample precision P of the SOF-55 frame header as Bits Stored (sign extension of
+    # signed data starts there): a codestream whose P differs would decode differently elsewhere
+    sof = data.find(b"\xff\xf7")
+    if sof < 0 or data[sof + 4] != fmt.bits_stored:
+        found = data[sof + 4] if sof >= 0 else "no SOF-55 marker"
+        raise ValueError(f"JPEG-LS precision {found} is not Bits Stored {fmt.bits_stored}")
     return imagecodecs.jpegls_decode(data)
 
 

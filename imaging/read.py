@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, ImplicitVRLittleEndian
@@ -197,13 +198,37 @@ def _read_stream(fh: BinaryIO, label: str, *, stop_before_pixels: bool) -> Datas
             ds = pydicom.dcmread(fh, force=not part10, stop_before_pixels=stop_before_pixels)
     except InvalidDicomError as exc:
         raise DicomFormatError(label, f"not DICOM: {exc}") from exc
-    except (EOFError, OSError, ValueError, KeyError, TypeError, struct.error, NotImplementedError) as exc:
+    except Exception as exc:  # noqa: BLE001 - uploads are untrusted: any parser failure is a bad file, named
         raise DicomFormatError(label, f"unreadable DICOM ({type(exc).__name__}: {exc})") from exc
+    size = fh.seek(0, io.SEEK_END)
+    _check_not_cut(ds, label, size)
     if not part10:
         log.debug("%s: no file meta header, read as a bare dataset", label)
         _add_meta(ds)
-    _validate(ds, label, pixels_loaded=not stop_before_pixels)
+    try:
+        _validate(ds, label, pixels_loaded=not stop_before_pixels)
+    except DicomFormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a malformed value met while validating
+        raise DicomFormatError(label, f"malformed image pixel module ({type(exc).__name__}: {exc})") from exc
     return ds
+
+
+def _check_not_cut(ds: Dataset, label: str, size: int) -> None:
+    """The last top-level element must end within the file: else the file was cut (pydicom reads it short)."""
+    if not len(ds):
+        raise DicomFormatError(label, "no data elements after the file meta header")
+    last = max(ds.keys())
+    elem = ds.get_item(last)
+    if isinstance(elem, RawDataElement) and elem.length != 0xFFFFFFFF and elem.value_tell is not None:
+        end = elem.value_tell + elem.length
+        if end > size:
+            kind = "truncated pixel data" if last == 0x7FE00010 else "truncated file"
+            raise DicomFormatError(
+                label, f"{kind}: element {last} declares {elem.length} bytes, the file ends {end - size} bytes short"
+            )
+        if 0 < size - end < 8:  # less than an element header left: the file was cut inside the next element
+            raise DicomFormatError(label, f"truncated file: {size - end} stray bytes after element {last}")
 
 
 def _add_meta(ds: Dataset) -> None:
@@ -252,16 +277,20 @@ def _validate(ds: Dataset, label: str, *, pixels_loaded: bool) -> None:
     if not tsyntax.is_transfer_syntax:
         raise DicomFormatError(label, f"unknown transfer syntax {tsyntax!s}")
     if not (has_pixels or "Rows" in ds):
+        if pixels_loaded and _is_image_storage(ds):
+            raise DicomFormatError(
+                label, f"{UID(str(ds.SOPClassUID)).name} without image pixel module or Pixel Data: file cut short?"
+            )
         return
     for kw in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated"):
         if int(ds[kw].value) <= 0:
             raise DicomFormatError(label, f"{kw} must be positive, got {ds[kw].value}")
+    if pixels_loaded and not has_pixels:
+        raise DicomFormatError(label, "image pixel module present but no Pixel Data (7FE0,0010): file cut short?")
     if "PixelData" in ds and tsyntax.is_compressed:
         _check_decodable(tsyntax, label)
     if not pixels_loaded or "PixelData" not in ds or str(tsyntax) not in _NATIVE_SYNTAXES:
         return
-    if str(tsyntax) == "1.2.840.10008.1.2.1.99":
-        return  # deflated: pydicom inflated the whole body, the length check below still holds
     actual = len(ds.PixelData)
     expected = expected_native_length(ds)
     if actual < expected:
@@ -276,6 +305,11 @@ def _validate(ds: Dataset, label: str, *, pixels_loaded: bool) -> None:
             f"pixel data length mismatch: {actual} bytes, expected {expected} "
             f"(Rows x Columns x SamplesPerPixel x BitsAllocated x NumberOfFrames / 8)",
         )
+
+
+def _is_image_storage(ds: Dataset) -> bool:
+    """True for SOP classes of image IODs (which must carry Pixel Data), by their registered name."""
+    return "Image Storage" in UID(str(ds.get("SOPClassUID", ""))).name
 
 
 def _check_decodable(tsyntax: UID, label: str) -> None:

@@ -125,8 +125,9 @@ def source_frames(ds: Dataset) -> tuple[np.ndarray, PixelFormat]:
     """
     fmt = PixelFormat.from_dataset(ds)
     tsyntax = UID(ds.file_meta.TransferSyntaxUID)
-    if fmt.bits_allocated == 1:
-        raise UnsupportedPixelFormatError(unsupported_reason(TransferSyntax.RLE, fmt) or "1-bit pixel data")
+    reason = unsupported_reason(TransferSyntax.RLE, fmt)  # RLE takes the widest range of formats
+    if reason is not None and "Photometric" not in reason:  # YBR_*_422 etc. are decoded to full resolution
+        raise UnsupportedPixelFormatError(reason)
     decoder = get_decoder(tsyntax)
     frames = []
     meta: dict[str, Any] = {}
@@ -312,13 +313,18 @@ def compress_source(
     settings: ImagingSettings | None = None,
     chooser: AutoChooser | None = None,
     overwrite: bool = False,
+    data: bytes | None = None,
 ) -> CompressionResult:
-    """:func:`compress_file` for a :class:`~imaging.read.DicomSource` (a plain file or a zip member)."""
+    """:func:`compress_file` for a :class:`~imaging.read.DicomSource` (a plain file or a zip member).
+
+    ``data``: the source's bytes when the caller already has them (e.g. read from an archive kept open).
+    """
     t0 = time.perf_counter()
     settings = settings or ImagingSettings()
     dst_path = Path(dst)
     _check_destination(source, dst_path, overwrite=overwrite)
-    data = source.read_bytes()
+    if data is None:
+        data = source.read_bytes()
     ds = read_dataset_bytes(data, label=source.label)
     span = pixel_span(ds)  # before decoding: where the native pixel value sits in ``data``
     try:

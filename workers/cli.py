@@ -123,3 +123,7 @@ def demo(out_dir: Path, num_cpus: int | None, as_json: bool) -> None:
         click.echo(f"\nnext: teletriage worklist --db {summary.db} claim <ID> --reader <you>")
     # in the demo, the corrupt inputs are planted: rejecting them is the expected outcome
     sys.exit(2 if summary.error else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m workers.cli` is the console script's twin
+    main()

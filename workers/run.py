@@ -64,6 +64,8 @@ class RunSummary:
     resubmitted: int = 0
     tasks: int = 0
     elapsed_s: float = 0.0
+    discover_s: float = 0.0
+    commit_s: float = 0.0
     store: str = ""
     db: str = ""
     error: str | None = None
@@ -91,6 +93,7 @@ class RunSummary:
             "tasks": self.tasks,
             "resubmitted": self.resubmitted,
             "elapsed_s": round(self.elapsed_s, 3),
+            "driver_s": {"discover": round(self.discover_s, 3), "commit": round(self.commit_s, 3)},
             "store": self.store,
             "db": self.db,
             "error": self.error,
@@ -223,6 +226,11 @@ class _Driver:
         return []
 
     def commit(self, result: BatchResult) -> None:
+        t0 = time.perf_counter()
+        self._commit(result)
+        self.summary.commit_s += time.perf_counter() - t0
+
+    def _commit(self, result: BatchResult) -> None:
         now = utcnow()
         for o in result.outcomes:  # keep a copy of rejected inputs before the ledger says so
             if o.status != "ok" and o.file:
@@ -300,6 +308,7 @@ def run_pipeline(
     bar = None
     try:
         found: Discovery = discover(inputs, store=store)
+        summary.discover_s = time.perf_counter() - t0
         # idempotency: skip what the ledger holds; within this run, the first copy of a duplicate wins
         with wl.session() as s:
             known = lookup_inputs(s, [u.key for u in found.uploads] + [r.key for r in found.rejected if r.key])

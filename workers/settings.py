@@ -126,7 +126,7 @@ class Settings:
             table = dict(mapping.get(name, {}))
             try:
                 built[name] = klass.from_mapping(table)
-            except (ValueError, TypeError, Exception) as exc:  # each domain raises its own error type
+            except Exception as exc:  # noqa: BLE001 - each domain raises its own error type (and TypeError)
                 if isinstance(exc, ConfigError):
                     raise ConfigError(f"{origin}: {exc}") from exc
                 raise ConfigError(f"{origin}: [{name}]: {exc}") from exc

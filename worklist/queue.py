@@ -109,6 +109,7 @@ class Worklist:
     def upsert(self, entries: Iterable[ItemEntry], *, now: datetime | None = None) -> list[tuple[int, bool]]:
         """Upsert ``entries`` in one transaction; returns ``(id, created)`` per entry."""
         now = _now(now)
+        entries = list(entries)
         for attempt in range(2):
             try:
                 with self._sessions.begin() as s:
@@ -122,7 +123,6 @@ class Worklist:
                 # another writer inserted the same natural key between our SELECT and INSERT: retry as update
                 if attempt:
                     raise
-                entries = list(entries)
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ reading

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import wfdb
 from click.testing import CliRunner
 
 from ecg.cli import cli
 
-from .synthetic import af_rr, ectopic_pattern, sinus_rr, synth_ecg
+from .synthetic import af_rr, sinus_rr, synth_ecg
 
 
 def _write_wfdb(folder: Path, name: str, syn) -> Path:

@@ -239,3 +239,19 @@ def test_af_window_kernel_matches_af_statistics(seed, w, p_bad):
         expected = [ref.median_drr_ratio, ref.irregular_fraction, ref.n_pairs, ref.mean_rate_bpm,
                     ref.pattern_ratio, ref.p_wave_corr, ref.turning_point_ratio]
         np.testing.assert_allclose(row, expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_short_ventricular_run_in_marginal_signal_is_not_vt():
+    lab = labels_from("N" * 10 + "VVV" + "N" * 10)
+    rr = np.full(lab.size - 1, 0.85)
+    rr[9:12] = 0.35
+    noisy = np.zeros(lab.size, dtype=bool)
+    clean_seq = seq_from_rr(rr, lab)
+    t = clean_seq.times_s
+    noisy_seq = BeatSequence.build(t, lab, duration_s=t[-1] + 1, noisy=np.where(lab == V, True, noisy))
+    assert any(f.code is FindingCode.VT for f in ventricular_findings(clean_seq, S))
+    found = ventricular_findings(noisy_seq, S)
+    assert not any(f.code is FindingCode.VT for f in found)
+    assert [f for f in found if f.code is FindingCode.PVC][0].values["n_runs_in_noise"] == 1
+    with pytest.raises(EcgValueError, match="noisy"):
+        BeatSequence.build(t, lab, duration_s=30.0, noisy=np.zeros(3, dtype=bool))

@@ -81,7 +81,7 @@ def test_noise_is_unreadable_without_rhythm_findings():
     s = screen(rec)
     assert _codes(s) == {FindingCode.UNREADABLE}
     assert s.priority == "urgent" and s.heart_rate_bpm is None and s.beats is None
-    assert "noisy" in s.reasons[0]
+    assert "too poor to screen" in s.reasons[0]
 
 
 def test_lead_off_is_reported():
@@ -145,3 +145,23 @@ def test_policy_key_escalations():
     assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.2}), s) is PolicyKey.PVC_FREQUENT
     assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.01}, detail="bigeminy"), s) is PolicyKey.PVC_FREQUENT
     assert policy_key(Finding(FindingCode.PVC, 1.0, 9.0, values={"burden": 0.01}), s) is PolicyKey.PVC
+
+
+@pytest.mark.parametrize("gap_s", [8.0, 12.0])
+def test_long_asystole_on_a_live_flat_line_is_found(gap_s):
+    """A flat-but-live line is what asystole looks like, even where quality features call it noise."""
+    rr = np.r_[sinus_rr(30, 70, seed=12), gap_s, sinus_rr(30, 70, seed=13)]
+    s = screen(synth_ecg(rr, noise_mv=0.03, seed=12).record)
+    (asys,) = s.of(FindingCode.ASYSTOLE)
+    assert asys.values["rr_s"] == pytest.approx(gap_s, abs=0.05) and s.priority == "stat"
+
+
+@pytest.mark.parametrize("noise_mv", [1.0, 3.0])
+def test_noise_burst_gives_no_pause(noise_mv):
+    """Missed beats in or after artefact are not pauses: the gap is not a quiet line."""
+    syn = synth_ecg(sinus_rr(60, 70, seed=14), seed=14)
+    sig = syn.record.signal.copy()
+    a, b = int(20 * syn.fs), int(30 * syn.fs)
+    sig[a:b] += np.random.default_rng(1).normal(0.0, noise_mv, (b - a, sig.shape[1]))
+    s = screen(EcgRecord(sig, syn.fs, syn.record.leads))
+    assert not ({FindingCode.PAUSE, FindingCode.ASYSTOLE, FindingCode.AF, FindingCode.VT} & _codes(s))

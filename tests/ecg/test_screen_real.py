@@ -101,3 +101,48 @@ def test_cinc2017_af_and_noise(shared_data):
     assert 1.0 - af_a[lab_a == "N"].mean() >= 0.95  # specificity against normal rhythm
     assert unread_a[lab_a == "~"].mean() >= 0.5
     assert unread_a[lab_a == "N"].mean() <= 0.05
+
+
+def test_mitdb_202_flutter_rate_is_tachycardia(shared_data):
+    s = _mitdb(shared_data, "202")
+    assert any(_overlaps(f, 1527.2, 1575.1) for f in s.of(FindingCode.TACHY))  # (AFL with 2:1 conduction
+
+
+def _segment_100(shared_data: Path, seconds: float = 60.0):
+    from ecg import EcgRecord
+
+    hea = shared_data / "ecg" / "mitdb" / "100.hea"
+    if not hea.exists():
+        pytest.skip("mitdb/100 not available")
+    rec = read(hea)
+    n = int(seconds * rec.fs)
+    return EcgRecord(rec.signal[:n].copy(), rec.fs, rec.leads), rec.fs
+
+
+def test_real_segment_with_pause_inserted_is_stat(shared_data):
+    """MIT-BIH 100 (first minute) with 2.6 s of isoelectric line inserted after a beat: an RR of ~3.4 s,
+    PAUSE >= pause_stat_s, so stat."""
+    from ecg import EcgRecord, detect_qrs
+
+    rec, fs = _segment_100(shared_data)
+    beats = detect_qrs(rec.signal, fs)
+    cut = int(beats[30] + 0.55 * fs)  # after the T wave of beat 30
+    level = rec.signal[cut]
+    noise = np.random.default_rng(0).normal(0.0, 0.01, (int(2.6 * fs), rec.n_leads))
+    sig = np.concatenate([rec.signal[:cut], level + noise, rec.signal[cut:]])
+    s = screen(EcgRecord(sig, fs, rec.leads))
+    (pause,) = s.of(FindingCode.PAUSE)
+    assert 3.0 < pause.values["rr_s"] < 4.0 and s.priority == "stat"
+    assert not s.has(FindingCode.AF)
+
+
+def test_real_segment_with_lead_off(shared_data):
+    from ecg import EcgRecord
+
+    rec, fs = _segment_100(shared_data)
+    sig = rec.signal.copy()
+    sig[:, 1] = 0.0  # V5 disconnected
+    s = screen(EcgRecord(sig, fs, rec.leads))
+    (off,) = s.of(FindingCode.LEAD_OFF)
+    assert off.leads == ("V5",) and s.priority == "urgent"
+    assert not ({FindingCode.AF, FindingCode.VT, FindingCode.UNREADABLE} & set(s.codes()))

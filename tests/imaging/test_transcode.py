@@ -399,6 +399,13 @@ def test_any_image_round_trips_bit_exact(
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     stored = rng.integers(lo, hi, size=(frames, rows, columns), endpoint=True)  # noise: the worst case
     ds = make_dataset(stored, **fmt)
-    out, stats = compress_dataset(ds, syntax=syntax)
+    if syntax is TransferSyntax.JPEGLS and bits < fmt["bits_allocated"] and rows * columns <= 64:
+        try:  # CharLS cannot encode some tiny noisy images at a precision below the sample width: refused
+            out, stats = compress_dataset(ds, syntax=syntax)
+        except UnsupportedPixelFormatError as exc:
+            assert "too small for the encoder" in str(exc)
+            return
+    else:
+        out, stats = compress_dataset(ds, syntax=syntax)
     assert stats.verified and stats.frames == frames
     assert np.array_equal(decode_with_pydicom(out), stored)

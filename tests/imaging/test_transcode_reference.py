@@ -210,3 +210,15 @@ def test_gdcm_decodes_our_output(shared_data: Path, tmp_path: Path, syntax: Tran
         if decoded.ndim == expected.ndim - 1:  # single frame: GDCM may drop Number of Frames
             decoded = decoded[np.newaxis]
         assert np.array_equal(decoded, expected), f"{src.name} {syntax.value}"
+
+
+@pytest.mark.skipif(shutil.which("dcmdump") is None, reason="dcmtk not installed")
+@pytest.mark.parametrize("syntax", list(TransferSyntax), ids=lambda s: s.value)
+def test_dcmdump_parses_every_output(shared_data: Path, tmp_path: Path, syntax: TransferSyntax) -> None:
+    """dcmtk parses the encapsulation of every syntax (it decodes JPEG-LS and RLE, above; not J2K / HTJ2K)."""
+    src = _wg04(shared_data, "MR4")
+    ours = tmp_path / f"MR4.{syntax.value}.dcm"
+    compress_file(src, ours, syntax=syntax)
+    dump = subprocess.run(["dcmdump", "-E", "+P", "7fe0,0010", str(ours)], capture_output=True, text=True)
+    assert dump.returncode == 0 and "E:" not in dump.stderr, dump.stderr
+    assert "PixelSequence #=2" in dump.stdout  # Basic Offset Table item + one fragment
