@@ -217,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         for tool in ("dcmcjpls", "htj2k", "auto"):
             r = sp[tool][clock]
             extra = f"  {sp[tool][f'throughput_vs_dcmcjpls_{clock}']:.2f}x dcmcjpls" if tool != "dcmcjpls" else ""
-            print(f"[{clock:4s}] {tool:9s} {r['images_per_s']:7.1f} img/s  {r['images_per_s_per_core']:6.1f} img/s/core  "
-                  f"{r['mb_per_s_per_core']:6.1f} MB/s/core  3M images: {r['month_3M_images_hours']:.2f} h{extra}")
+            print(f"[{clock:4s}] {tool:9s} {r['images_per_s']:7.1f} img/s  "
+                  f"{r['images_per_s_per_core']:6.1f} img/s/core  {r['mb_per_s_per_core']:6.1f} MB/s/core  "
+                  f"3M images: {r['month_3M_images_hours']:.2f} h{extra}")
     print(f"wrote {path}")
     return 0
 

@@ -12,12 +12,17 @@ set):
    :func:`ecg._beat_kernels.cluster_beats`); the **dominant** cluster is the most populous one (on a near
    tie, the narrower, less premature one, so bigeminy does not crown the PVCs).
 3. Morphology features per beat: correlation with the dominant template, QRS width (spatial velocity
-   above 20 % of its peak, on the beat's cluster template), peak-to-peak amplitude ratio.
+   above 20 % of its peak, on the beat's cluster template; the beat's own width too when it is unlike the
+   dominant beat in a clean stretch), peak-to-peak amplitude ratio.
    Timing features: prematurity ``RR_pre / RR_ref`` and ``RR_post / RR_ref`` against the local median RR.
+   Atrial feature: P-wave consistency, the correlation of the PR window (-280..-90 ms) with the median PR
+   window of its block of 32 beats (organised atrial activity repeats; fibrillatory waves do not).
 4. Rules: a beat unlike the dominant one that is wider, or very unlike it and premature, is *ventricular*;
-   a dominant-like beat that comes >= 20 % early in a locally regular rhythm is *supraventricular premature*;
+   a dominant-like beat that comes >= 20 % early, in a locally regular rhythm or followed by an interval
+   >= 20 % longer than the local RR, is *supraventricular premature*;
    a pacemaker spike (sharp, narrow deflection just before the QRS) makes it *paced*;
-   beats from unreadable stretches are *unknown*.
+   beats from unreadable stretches, and "beats" under 35 % of the dominant QRS amplitude (false
+   detections on noise or baseline), are *unknown*.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ _CLUSTER_THRESHOLD = 0.90
 _MAX_TEMPLATES = 24
 _PACED_RECORD_FRACTION = 0.10
 _P_WINDOW_S = (0.28, 0.09)  # PR window before the QRS fiducial (s): start, end
+_MIN_AMPLITUDE_RATIO = 0.35  # peak-to-peak amplitude below this fraction of the dominant QRS: not a QRS
 _PACED_CLUSTER_FRACTION = 0.08
 
 
@@ -395,11 +401,14 @@ def classify_beats(
         )
     labels[ventricular] = BeatClass.VENTRICULAR
     labels[paced] = BeatClass.PACED
+    # a "beat" far smaller than the dominant QRS is a false detection (noise, baseline, T wave): unknown
+    labels[amp < _MIN_AMPLITUDE_RATIO] = BeatClass.UNKNOWN
     regular_before = np.zeros(n_beats, dtype=bool)
     if n_beats > 3:
         a, b = rr[:-2], rr[1:-1]  # the two intervals before the interval ending at beat k (k = 3..)
         regular_before[3:] = np.abs(a[: n_beats - 3] - b[: n_beats - 3]) < 0.15 * b[: n_beats - 3]
-    sv = (labels == 0) & (np.nan_to_num(prem, nan=1.0) < 0.80) & regular_before & (corr >= 0.80)
+    compensated = np.nan_to_num(post_ratio, nan=0.0) > 1.2  # a longer interval follows the early beat
+    sv = (labels == 0) & (np.nan_to_num(prem, nan=1.0) < 0.80) & (regular_before | compensated) & (corr >= 0.80)
     labels[sv] = BeatClass.SUPRAVENTRICULAR
     if unreadable is not None:
         mask = np.asarray(unreadable, dtype=bool)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -267,7 +268,8 @@ def _qrs_amplitudes(x: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
     sample = beats[:: max(1, beats.size // 200)]
     windows = np.clip(sample[:, None] + np.arange(-half, half + 1)[None, :], 0, x.shape[0] - 1)
     seg = x[windows]  # (n, w, n_leads)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows (missing leads) give NaN
         return np.nanmedian(np.nanmax(seg, axis=1) - np.nanmin(seg, axis=1), axis=0)
 
 

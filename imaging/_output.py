@@ -65,12 +65,16 @@ def new_file_meta(ds: Dataset, syntax: TransferSyntax) -> FileMetaDataset:
     return meta
 
 
-def _pixel_module_changes(ds: Dataset, fmt: PixelFormat, photometric: str) -> dict[int, DataElement]:
+def _pixel_module_changes(
+    ds: Dataset, fmt: PixelFormat, syntax: TransferSyntax, photometric: str
+) -> dict[int, DataElement]:
     changes: dict[int, DataElement] = {}
     if str(ds.get("PhotometricInterpretation", "")).strip() != photometric:
         changes[0x00280004] = DataElement(0x00280004, "CS", photometric)
-    if fmt.samples_per_pixel > 1 and ds.get("PlanarConfiguration") != 0:
-        changes[0x00280006] = DataElement(0x00280006, "US", 0)  # decoded frames are interleaved
+    # RLE stores colour by plane (PS3.5 G.2: Planar Configuration 1); the JPEG family by pixel (0)
+    planar = 1 if syntax is TransferSyntax.RLE else 0
+    if fmt.samples_per_pixel > 1 and ds.get("PlanarConfiguration") != planar:
+        changes[0x00280006] = DataElement(0x00280006, "US", planar)
     if "LossyImageCompression" not in ds and str(ds.file_meta.TransferSyntaxUID) in LOSSY_SOURCE:
         changes[0x00282110] = DataElement(0x00282110, "CS", "01")
     return changes
@@ -85,7 +89,7 @@ def build_output(
     absent and the source itself was lossy compressed. The SOP Instance UID is kept.
     """
     out = ds if in_place else copy.deepcopy(ds)
-    changes = _pixel_module_changes(ds, fmt, photometric)
+    changes = _pixel_module_changes(ds, fmt, syntax, photometric)
     implicit, little = read_encoding(ds)
     if (implicit, little) != (False, True):
         _to_explicit_little_endian(out, swap=little is False)
@@ -142,7 +146,7 @@ def splice_native(
         return None
     if read_encoding(ds) != (False, True):
         return None
-    if _pixel_module_changes(ds, fmt, photometric) or 0x7FE00001 in ds or 0x7FE00002 in ds:
+    if _pixel_module_changes(ds, fmt, syntax, photometric) or 0x7FE00001 in ds or 0x7FE00002 in ds:
         return None
     if len(source) < 144 or source[128:132] != b"DICM" or source[132:138] != b"\x02\x00\x00\x00UL":
         return None

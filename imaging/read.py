@@ -77,7 +77,7 @@ def is_dicom(path: str | os.PathLike[str]) -> bool:
     """Cheap content sniff: does ``path`` look like DICOM?
 
     True for a Part-10 file (128-byte preamble then ``DICM``) and for a bare dataset whose first element is a
-    plausible implicit- or explicit-VR little endian element of group 0002, 0008 or 0010. Reads at most 140 bytes
+    plausible element of group 0002, 0008 or 0010 (implicit or explicit VR little endian, explicit big endian). Reads at most 140 bytes
     and never raises for unreadable files (returns False).
     """
     try:

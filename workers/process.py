@@ -22,11 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import ecg
-from ecg.screen import screen as screen_ecg
 import imaging
-from imaging.auto import AutoChooser
 import lab
-import lab.history
 from worklist import HistoricResult, ItemEntry, Specialty, entry_from_result
 
 from .discover import Kind, Upload
@@ -87,7 +84,7 @@ def process_ecg(upload: Upload, *, settings: Settings, store: ArtifactStore) -> 
     out = BatchResult()
     try:
         record = ecg.read(upload.primary)
-        screening = screen_ecg(record, settings=settings.ecg)
+        screening = ecg.screen(record, settings=settings.ecg)
         meta = record.metadata
         art = store.put_json(
             {"record_key": upload.key, "input": upload.display, "record": meta.to_dict(), "screening": screening.to_dict()},
@@ -133,7 +130,7 @@ def process_imaging(uploads: Sequence[Upload], *, settings: Settings, store: Art
     except Exception as exc:  # noqa: BLE001
         out.outcomes.extend(_reject(u, exc) for u in good)
         return out
-    chooser = AutoChooser.from_settings(settings.imaging)
+    chooser = imaging.AutoChooser.from_settings(settings.imaging)
     for study in studies:
         out.extend(_process_study(study, by_label, chooser, settings=settings, store=store))
     accounted = {o.key for o in out.outcomes}
@@ -209,8 +206,8 @@ class BatchHistory:
     """
 
     def __init__(self, base: Any | None) -> None:
-        self.memory = lab.history.InMemoryHistory()
-        self._chain = lab.history.ChainedHistory(*(s for s in (base, self.memory) if s is not None))
+        self.memory = lab.InMemoryHistory()
+        self._chain = lab.ChainedHistory(*(s for s in (base, self.memory) if s is not None))
 
     def add(self, report: Any) -> None:
         """Make ``report``'s results visible to the reports assessed after it."""
@@ -224,7 +221,7 @@ class BatchHistory:
 def _historic(report: Any, source_key: str) -> list[HistoricResult]:
     return [
         HistoricResult(report.patient.key, p.loinc, p.value_si, p.unit, p.time, p.institution, p.report_key, f"{source_key}:{i}")
-        for i, p in enumerate(lab.history.prior_results_of(report))
+        for i, p in enumerate(lab.prior_results_of(report))
     ]
 
 

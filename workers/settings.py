@@ -80,14 +80,14 @@ class PipelineSettings:
 
 
 def _domain_classes() -> dict[str, Any]:
-    from ecg.settings import ScreeningSettings
-    from imaging.settings import ImagingSettings
-    from lab.settings import LabSettings
+    import ecg
+    import imaging
+    import lab
 
     return {
-        "ecg": ScreeningSettings,
-        "imaging": ImagingSettings,
-        "lab": LabSettings,
+        "ecg": ecg.ScreeningSettings,
+        "imaging": imaging.ImagingSettings,
+        "lab": lab.LabSettings,
         "worklist": WorklistSettings,
         "pipeline": PipelineSettings,
     }

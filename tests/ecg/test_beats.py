@@ -246,8 +246,22 @@ def test_empty_and_single_beat():
     sig = np.zeros((3600, 2))
     empty = classify_beats(sig, 360.0, np.zeros(0, dtype=np.int64))
     assert empty.n_beats == 0 and empty.symbols == ""
-    one = classify_beats(sig, 360.0, np.array([1800]))
+    flat = classify_beats(sig, 360.0, np.array([1800]))
+    assert flat.n_beats == 1 and flat.labels[0] == BeatClass.UNKNOWN  # no QRS on a flat line
+    syn = synth_ecg(sinus_rr(1, 60))
+    one = classify_beats(syn.record.signal, syn.fs, syn.beat_samples[:1])
     assert one.n_beats == 1 and one.labels[0] == BeatClass.NORMAL
+
+
+def test_small_false_detections_are_unknown():
+    """Detections on T waves or baseline (a fraction of the QRS amplitude) are not beats to classify."""
+    syn = synth_ecg(sinus_rr(30, 60, seed=5), seed=5)
+    t_waves = syn.beat_samples[:-1] + int(0.3 * syn.fs)  # the T-wave peaks
+    beats = np.sort(np.concatenate([syn.beat_samples, t_waves]))
+    classes = classify_beats(syn.record.signal, syn.fs, beats)
+    is_t = np.isin(beats, t_waves)
+    assert np.all(classes.labels[is_t] == BeatClass.UNKNOWN)
+    assert np.mean(classes.labels[~is_t] == BeatClass.NORMAL) >= 0.9
 
 
 @pytest.mark.parametrize(

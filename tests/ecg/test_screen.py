@@ -165,3 +165,11 @@ def test_noise_burst_gives_no_pause(noise_mv):
     sig[a:b] += np.random.default_rng(1).normal(0.0, noise_mv, (b - a, sig.shape[1]))
     s = screen(EcgRecord(sig, syn.fs, syn.record.leads))
     assert not ({FindingCode.PAUSE, FindingCode.ASYSTOLE, FindingCode.AF, FindingCode.VT} & _codes(s))
+
+
+def test_quiet_lead_in_gives_no_false_vt_or_asystole():
+    """Detections on a quiet stretch before the first beat are not beats (no VT, no stat)."""
+    syn = synth_ecg(sinus_rr(20, 70, seed=15), lead_in_s=6.0, tail_s=6.0, noise_mv=0.02, seed=15)
+    s = screen(syn.record)
+    assert not ({FindingCode.VT, FindingCode.AF} & _codes(s))
+    assert s.priority != "stat" or s.has(FindingCode.ASYSTOLE)
