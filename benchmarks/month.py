@@ -22,8 +22,8 @@ How the inputs are made (in a temporary folder, deterministic seeds)
 What is measured (same machine, same run)
 -----------------------------------------
 * ``direct``: the per-input processing functions (``workers.jobs.run_*_batch``: read, screen/compress/
-  assess, artifact writes) called serially in this process, no Ray, no database (best of 2 passes; for
-  images over the first 1,000);
+  assess, artifact writes) called serially in this process, no Ray, no database (after an untimed warm-up, best of 3 passes;
+  for images best of 2 over the first 1,000);
 * ``pipeline``: ``workers.run.run_pipeline`` on local Ray with 1 and with 2 worker CPUs (discovery and
   hashing, batching, Ray scheduling, artifact store, worklist DB commits), on an already started Ray
   with warmed-up workers (long-lived workers, as in production);
@@ -154,29 +154,35 @@ def make_labs(folder: Path, n: int) -> None:
 
 
 # -------------------------------------------------------------------------------------------- measure
+def _process(kind: str, uploads: list[Any], settings: Any, store: Any) -> None:
+    from workers.jobs import run_ecg_batch, run_imaging_batch, run_lab_batch
+
+    if kind == "ecg":
+        run_ecg_batch(uploads, settings, store)
+    elif kind == "lab":
+        run_lab_batch(uploads, settings, store, None)
+    else:
+        for s in range(0, len(uploads), SLICES_PER_STUDY):
+            run_imaging_batch(uploads[s : s + SLICES_PER_STUDY], settings, store)
+
+
 def _direct(kind: str, folder: Path, work: Path, *, limit: int | None = None, repeat: int = 2) -> float:
     """Serial, in-process: the same per-input functions the Ray tasks run, no Ray and no database.
 
-    Seconds per item, best of ``repeat`` passes over the first ``limit`` inputs (the minimum is the least
-    disturbed by other load on a shared machine)."""
+    Seconds per item, best of ``repeat`` passes over the first ``limit`` inputs after an untimed warm-up
+    (the minimum is the least disturbed by other load on a shared machine)."""
     from workers.discover import discover
-    from workers.jobs import run_ecg_batch, run_imaging_batch, run_lab_batch
     from workers.settings import Settings
     from workers.store import ArtifactStore
 
     uploads = sorted(discover([folder], store=ArtifactStore(work / "discover")).uploads, key=lambda u: u.display)[:limit]
     settings = Settings.defaults()
+    _process(kind, uploads[:2], settings, ArtifactStore(work / f"direct-{kind}-warm"))  # imports, JIT caches
     best = float("inf")
     for r in range(repeat):
         store = ArtifactStore(work / f"direct-{kind}-{r}")
         t0 = time.perf_counter()
-        if kind == "ecg":
-            run_ecg_batch(uploads, settings, store)
-        elif kind == "lab":
-            run_lab_batch(uploads, settings, store, None)
-        else:
-            for s in range(0, len(uploads), SLICES_PER_STUDY):
-                run_imaging_batch(uploads[s : s + SLICES_PER_STUDY], settings, store)
+        _process(kind, uploads, settings, store)
         best = min(best, (time.perf_counter() - t0) / len(uploads))
         shutil.rmtree(store.root, ignore_errors=True)
     return best
@@ -213,7 +219,7 @@ def main() -> None:
     print(f"inputs made in {time.perf_counter() - t:.0f} s: {counts} ({image_source})")
 
     limits = {"ecg": None, "lab": None, "imaging": min(counts["imaging"], 10 * SLICES_PER_STUDY)}
-    direct = {k: _direct(k, inboxes[k], work, limit=limits[k]) for k in MONTH}  # s per item
+    direct = {k: _direct(k, inboxes[k], work, limit=limits[k], repeat=2 if k == "imaging" else 3) for k in MONTH}  # s/item
     print("direct (serial, no Ray):", {k: f"{v * 1e3:.1f} ms/item" for k, v in direct.items()})
     pipeline: dict[int, dict[str, float]] = {}
     driver: dict[int, dict[str, float]] = {}  # discovery + DB commits in the driver process

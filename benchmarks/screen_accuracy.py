@@ -10,6 +10,13 @@ Run: ``python -m benchmarks.screen_accuracy [--data DIR]`` (writes ``benchmarks/
   time inside AF findings), AF false time on records without AF, and per-beat ventricular
   classification (annotation ``V`` and ``E`` vs beats labelled ventricular, matched one to one within
   +-150 ms, pooled: Se and +P; also without the paced records 102, 104, 107 as ANSI/AAMI EC57 does).
+  Every annotated VT episode is listed with the rate of its run measured on the *reference* beats
+  (60 / mean cycle length, coupling interval included, the measure :func:`ecg.rhythm.ventricular_findings`
+  uses), so a missed run can be told from a run slower than ``vt_rate_bpm``.
+* **Uncertainty** -- 95 % bootstrap intervals (records resampled within each class, 2000 draws) of the
+  CinC AF figures: the spread to expect on another sample of the same size, e.g. the held-out half.
+* **Cost of the rhythm analysis** -- on each MIT-BIH record, the time of :mod:`ecg.rhythm` (sequence
+  build, AF, rate, pauses, ventricular runs) over the time of :func:`ecg.detect_qrs` on the same record.
 
 The targets of the teletriage acceptance are printed next to every figure.
 """
@@ -26,12 +33,15 @@ from typing import Any
 import numpy as np
 import wfdb
 
-from benchmarks._common import SHARED_DATA, machine_info, write_result
+from benchmarks._common import SHARED_DATA, machine_info, time_best, write_result
 from ecg.beats import BeatClass
 from ecg.evaluation import pool_scores, score_detections
 from ecg.findings import FindingCode
 from ecg.io.wfdb_format import read_wfdb
+from ecg import detect_qrs
+from ecg.rhythm import BeatSequence, af_findings, pause_findings, rate_findings, ventricular_findings
 from ecg.screen import screen
+from ecg.settings import ScreeningSettings
 
 log = logging.getLogger("benchmarks.screen_accuracy")
 
@@ -63,6 +73,7 @@ def cinc2017(folder: Path) -> dict[str, Any]:
     fn = int(np.sum(~af & is_a))
     return {
         "n_records": len(rows),
+        "bootstrap_95": _bootstrap(lab, af),
         "counts": {k: int(np.sum(lab == k)) for k in "NAO~"},
         "af_sensitivity": tp / max(int(is_a.sum()), 1),
         "af_specificity_vs_normal": 1.0 - int(np.sum(af & is_n)) / max(int(is_n.sum()), 1),
@@ -73,6 +84,81 @@ def cinc2017(folder: Path) -> dict[str, Any]:
         "missed_af": [r[0] for r in rows if r[1] == "A" and not r[2]],
         "false_af": [r[0] for r in rows if r[1] != "A" and r[2]],
     }
+
+
+def _af_scores(lab: np.ndarray, af: np.ndarray) -> tuple[float, float, float]:
+    is_a = lab == "A"
+    tp, fp, fn = np.sum(af & is_a), np.sum(af & ~is_a), np.sum(~af & is_a)
+    se = tp / max(int(is_a.sum()), 1)
+    sp = 1.0 - np.sum(af & (lab == "N")) / max(int(np.sum(lab == "N")), 1)
+    return float(se), float(sp), float(2 * tp / max(2 * tp + fp + fn, 1))
+
+
+def _bootstrap(lab: np.ndarray, af: np.ndarray, *, n_draws: int = 2000, seed: int = 0) -> dict[str, list[float]]:
+    """95 % percentile intervals of AF Se, Sp vs N and F1, resampling records within each class."""
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(lab == k) for k in np.unique(lab)]
+    draws = np.empty((n_draws, 3))
+    for i in range(n_draws):
+        idx = np.concatenate([rng.choice(g, g.size) for g in groups])
+        draws[i] = _af_scores(lab[idx], af[idx])
+    lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
+    return {k: [round(float(a), 3), round(float(b), 3)] for k, a, b in zip(("se", "sp_vs_n", "f1"), lo, hi)}
+
+
+def _reference_vt_runs(ann: Any, fs: float, episodes: list[tuple[float, float]]) -> list[dict[str, Any]]:
+    """Per annotated VT episode: its longest run of reference ``V`` beats and that run's rate (bpm),
+    60 / mean cycle length with the coupling interval of the first beat included."""
+    sym = np.array(ann.symbol)
+    beat = np.isin(sym, list(_BEAT_SYMBOLS))
+    t = ann.sample[beat] / fs
+    is_v = sym[beat] == "V"
+    out = []
+    for start, end in episodes:
+        idx = np.flatnonzero((t >= start - 0.5) & (t <= end + 0.5) & is_v)
+        best = (0, 0)
+        run_start = None
+        for k, j in enumerate(idx):
+            if run_start is None or j != idx[k - 1] + 1:
+                run_start = j
+            if j - run_start + 1 > best[1] - best[0]:
+                best = (run_start, j + 1)
+        a, b = best
+        n = b - a
+        first = a - 1 if a > 0 else a
+        rate = 60.0 * (b - 1 - first) / (t[b - 1] - t[first]) if n >= 2 else float("nan")
+        own = 60.0 * (n - 1) / (t[b - 1] - t[a]) if n >= 2 else float("nan")
+        out.append({"start_s": round(start, 1), "n_v_beats": int(n), "rate_bpm": round(rate, 1),
+                    "rate_own_cycles_bpm": round(own, 1)})
+    return out
+
+
+def rhythm_cost(folder: Path) -> dict[str, Any]:
+    """Time of the rhythm analysis over the time of detect_qrs, per MIT-BIH record (best of 5)."""
+    settings = ScreeningSettings()
+    out = {}
+    for rec_name in MITDB_RECORDS:
+        hea = folder / f"{rec_name}.hea"
+        if not hea.exists():
+            continue
+        record = read_wfdb(hea)
+        s = screen(record)
+        if s.beats is None:
+            continue
+        times = s.beats.samples / record.fs
+        ranges = s.quality.unreadable_ranges
+
+        def rhythm() -> None:
+            seq = BeatSequence.build(times, s.beats.labels, duration_s=record.duration_s, unreadable_ranges=ranges,
+                                     leads=s.beats.leads, p_wave_corr=s.beats.p_wave_corr)
+            for fn in (af_findings, rate_findings, pause_findings, ventricular_findings):
+                fn(seq, settings)
+
+        t_rhythm = time_best(rhythm)
+        t_qrs = time_best(lambda: detect_qrs(record.signal, record.fs), repeat=3)
+        out[rec_name] = {"rhythm_ms": round(1e3 * t_rhythm, 3), "detect_qrs_ms": round(1e3 * t_qrs, 2),
+                         "ratio": round(t_rhythm / t_qrs, 4)}
+    return out
 
 
 def _episodes(ann: Any, fs: float, n_samples: int, names: tuple[str, ...]) -> list[tuple[float, float]]:
@@ -123,6 +209,7 @@ def mitdb(folder: Path) -> dict[str, Any]:
         if rec_name not in PACED:
             v_scores_unpaced.append(score)
         per[rec_name] = {
+            "vt_runs": [dict(r, found=bool(h)) for r, h in zip(_reference_vt_runs(ann, fs, vt_ref), vt_hit)],
             "priority": s.priority,
             "reasons": list(s.reasons),
             "vt_episodes_annotated": len(vt_ref),
@@ -144,6 +231,7 @@ def mitdb(folder: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg", help="folder holding cinc2017/ and mitdb/")
+    parser.add_argument("--no-timing", action="store_true", help="skip the rhythm-analysis cost measurement")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result: dict[str, Any] = {"machine": machine_info(("wfdb",))}
@@ -154,14 +242,27 @@ def main(argv: list[str] | None = None) -> int:
               f"  F1 vs all {c['af_f1_vs_all']:.3f} (>= 0.85)  false AF by class {c['af_false_positives']}")
         print(f"  noisy -> UNREADABLE {c['noisy_unreadable']:.2f} (>= 0.60)  normal -> UNREADABLE {c['normal_unreadable']:.3f} (<= 0.05)")
         print(f"  missed AF {c['missed_af']}  false AF {c['false_af']}")
+        b = c["bootstrap_95"]
+        print(f"  95% bootstrap: Se {b['se']}  Sp vs N {b['sp_vs_n']}  F1 {b['f1']}")
     if (args.data / "mitdb").is_dir():
         m = result["mitdb"] = mitdb(args.data / "mitdb")
         print("MIT-BIH:")
         for name, r in m["records"].items():
             print(f"  {name}: {r['priority']:7s} VT {r['vt_episodes_found']}/{r['vt_episodes_annotated']} (findings {r['vt_findings']})"
                   f"  AF {r['af_found_s']:.0f} s found, coverage {r['af_coverage']}  V {r['v_beats']}")
+        for name, r in m["records"].items():
+            for run in r["vt_runs"]:
+                verdict = "found" if run["found"] else "NOT found"
+                print(f"  {name} VT at {run['start_s']:7.1f} s: {run['n_v_beats']:3d} V beats, "
+                      f"{run['rate_bpm']:5.1f} bpm (own cycles {run['rate_own_cycles_bpm']:5.1f}) {verdict}")
         v, vu = m["ventricular_beats"], m["ventricular_beats_unpaced"]
         print(f"  ventricular beats: Se {v['se']:.3f} +P {v['ppv']:.3f} (>= 0.90 both); without paced records Se {vu['se']:.3f} +P {vu['ppv']:.3f}")
+    if (args.data / "mitdb").is_dir() and not args.no_timing:
+        cost = result["rhythm_cost"] = rhythm_cost(args.data / "mitdb")
+        ratios = [v["ratio"] for v in cost.values()]
+        worst = max(cost.items(), key=lambda kv: kv[1]["rhythm_ms"])
+        print(f"rhythm analysis / detect_qrs: median {np.median(ratios):.3f}, max {max(ratios):.3f}; "
+              f"slowest {worst[0]}: {worst[1]['rhythm_ms']:.2f} ms vs detect_qrs {worst[1]['detect_qrs_ms']:.1f} ms")
     path = write_result("screen_accuracy", result)
     print(f"wrote {path}")
     return 0

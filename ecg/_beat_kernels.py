@@ -8,7 +8,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["cluster_beats", "aligned_correlation", "qrs_extent", "sharp_deflections"]
+__all__ = [
+    "cluster_beats",
+    "aligned_correlation",
+    "qrs_extent",
+    "sharp_deflections",
+    "beat_windows",
+    "running_median",
+]
 
 
 @numba.njit(cache=True)
@@ -42,20 +49,77 @@ def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> flo
 
 
 @numba.njit(cache=True)
+def _prefix(beat: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> None:
+    """Prefix sums of ``beat`` and of its squares (``s1[0] = s2[0] = 0``)."""
+    a = 0.0
+    b = 0.0
+    s1[0] = 0.0
+    s2[0] = 0.0
+    for i in range(beat.shape[0]):
+        v = beat[i]
+        a += v
+        b += v * v
+        s1[i + 1] = a
+        s2[i + 1] = b
+
+
+@numba.njit(cache=True)
+def _center(template: np.ndarray, core: int, tc: np.ndarray) -> tuple[float, float]:
+    """``tc`` = the central part ``template[core:-core]`` minus its mean; returns (centred SS, energy)."""
+    n = template.shape[0] - 2 * core
+    mean = 0.0
+    for i in range(n):
+        mean += template[core + i]
+    mean /= n
+    ss = 0.0
+    energy = 0.0
+    for i in range(n):
+        v = template[core + i]
+        tc[i] = v - mean
+        ss += tc[i] * tc[i]
+        energy += v * v
+    return ss, energy
+
+
+@numba.njit(cache=True)
+def _corr_fast(
+    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, lag: int, core: int
+) -> float:
+    """:func:`_corr_at` from the beat's prefix sums and the centred template: one dot product per lag."""
+    n = tc.shape[0]
+    lo = core + lag
+    sa = s1[lo + n] - s1[lo]
+    ea = s2[lo + n] - s2[lo]
+    da = ea - sa * sa / n
+    cross = 0.0
+    for i in range(n):
+        cross += beat[lo + i] * tc[i]
+    if da <= 1e-12 * ea or t_ss <= 1e-12 * t_energy or da <= 0.0 or t_ss <= 0.0:
+        return 0.0
+    return cross / np.sqrt(da * t_ss)
+
+
+@numba.njit(cache=True)
 def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
     """Best Pearson correlation of every beat with ``template`` over lags ``-max_lag..max_lag``.
 
     ``beats`` is ``(n_beats, n)``, ``template`` is ``(n,)``; the central ``n - 2*max_lag`` samples are compared.
     Returns ``(corr, lag)``.
     """
-    n_beats = beats.shape[0]
+    n_beats, n = beats.shape
     corr = np.empty(n_beats)
     lags = np.zeros(n_beats, dtype=np.int64)
+    m = max(n - 2 * max_lag, 0)
+    tc = np.zeros(m)
+    ss, energy = _center(template, max_lag, tc) if m > 0 else (0.0, 0.0)
+    s1 = np.empty(n + 1)
+    s2 = np.empty(n + 1)
     for k in range(n_beats):
+        _prefix(beats[k], s1, s2)
         best = -2.0
         best_lag = 0
         for lag in range(-max_lag, max_lag + 1):
-            c = _corr_at(beats[k], template, lag, max_lag)
+            c = _corr_fast(beats[k], s1, s2, tc, ss, energy, lag, max_lag)
             if c > best:
                 best = c
                 best_lag = lag
@@ -81,15 +145,23 @@ def cluster_beats(
     templates = np.zeros((max_templates, n))
     counts = np.zeros(max_templates, dtype=np.int64)
     labels = np.empty(n_beats, dtype=np.int64)
+    m = max(n - 2 * max_lag, 0)
+    centred = np.zeros((max_templates, m))  # centred central parts of the templates, kept up to date
+    t_ss = np.zeros(max_templates)
+    t_energy = np.zeros(max_templates)
+    s1 = np.empty(n + 1)
+    s2 = np.empty(n + 1)
     n_templates = 0
     last_j = -1
     for k in range(n_beats):
+        beat = beats[k]
+        _prefix(beat, s1, s2)
         best = -2.0
         best_j = -1
         best_lag = 0
         if last_j >= 0:  # most beats match the template of the beat before: try it first
             for lag in range(-max_lag, max_lag + 1):
-                c = _corr_at(beats[k], templates[last_j], lag, max_lag)
+                c = _corr_fast(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], lag, max_lag)
                 if c > best:
                     best = c
                     best_j = last_j
@@ -99,7 +171,7 @@ def cluster_beats(
                 if j == last_j:
                     continue
                 for lag in range(-max_lag, max_lag + 1):
-                    c = _corr_at(beats[k], templates[j], lag, max_lag)
+                    c = _corr_fast(beat, s1, s2, centred[j], t_ss[j], t_energy[j], lag, max_lag)
                     if c > best:
                         best = c
                         best_j = j
@@ -109,17 +181,19 @@ def cluster_beats(
             counts[j] += 1
             w = 1.0 / min(counts[j], 32)
             for i in range(max_lag, n - max_lag):
-                templates[j, i] += w * (beats[k, i + best_lag] - templates[j, i])
+                templates[j, i] += w * (beat[i + best_lag] - templates[j, i])
             labels[k] = j
             last_j = j
         else:
             j = n_templates
             n_templates += 1
             for i in range(n):
-                templates[j, i] = beats[k, i]
+                templates[j, i] = beat[i]
             counts[j] = 1
             labels[k] = j
             last_j = j
+        if m > 0:
+            t_ss[j], t_energy[j] = _center(templates[j], max_lag, centred[j])
     return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
 
 
@@ -177,4 +251,42 @@ def sharp_deflections(x: np.ndarray, min_mv: float, ratio: float) -> np.ndarray:
             if d2 > min_mv and d2 > ratio * (abs(a) + abs(b)):
                 out[i] = True
                 break
+    return out
+
+
+@numba.njit(cache=True)
+def beat_windows(x: np.ndarray, centers: np.ndarray, pre: int, post: int) -> np.ndarray:
+    """``(n_beats, n_leads * (pre + post))`` rows: lead by lead, ``x[c - pre : c + post]`` (0 outside ``x``)."""
+    n, n_leads = x.shape
+    width = pre + post
+    out = np.zeros((centers.shape[0], n_leads * width))
+    for k in range(centers.shape[0]):
+        start = centers[k] - pre
+        lo = max(0, -start)
+        hi = min(width, n - start)
+        for lead in range(n_leads):
+            base = lead * width
+            for t in range(lo, hi):
+                out[k, base + t] = x[start + t, lead]
+    return out
+
+
+@numba.njit(cache=True)
+def running_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Median of ``x[i - half : i + half + 1]`` for every ``i``, the ends padded with the edge values."""
+    n = x.shape[0]
+    out = np.empty(n)
+    w = 2 * half + 1
+    buf = np.empty(w)
+    for i in range(n):
+        for t in range(w):
+            buf[t] = x[min(max(i - half + t, 0), n - 1)]
+        for a in range(1, w):  # insertion sort: the window is short
+            v = buf[a]
+            b = a - 1
+            while b >= 0 and buf[b] > v:
+                buf[b + 1] = buf[b]
+                b -= 1
+            buf[b + 1] = v
+        out[i] = buf[half]
     return out

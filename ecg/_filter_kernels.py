@@ -15,6 +15,8 @@ __all__ = [
     "sosfiltfilt_columns",
     "sample_masks",
     "fill_gaps_linear",
+    "screening_pass",
+    "backward_pass",
 ]
 
 
@@ -198,4 +200,192 @@ def fill_gaps_linear(x: np.ndarray, bad: np.ndarray) -> np.ndarray:
             if i < n:
                 out[i, lead] = x[i, lead]
             prev = i
+    return out
+
+
+@njit(cache=True)
+def _filter_blocks(
+    x: np.ndarray, j: int, d: int, sos: np.ndarray, zi: np.ndarray, bad: np.ndarray, y: np.ndarray,
+    z0: np.ndarray, z1: np.ndarray,
+) -> None:
+    """Block means of lead ``j`` through ``sos`` (TDF-II), skipping ``bad`` blocks, restarting after them."""
+    n = x.shape[0]
+    n_sec = sos.shape[0]
+    fresh = True
+    for k in range(y.shape[0]):
+        if bad[k]:
+            y[k, j] = np.nan
+            fresh = True
+            continue
+        a = k * d
+        b = min(a + d, n)
+        acc = 0.0
+        for i in range(a, b):
+            acc += x[i, j]
+        v = acc / (b - a)
+        if fresh:
+            for s in range(n_sec):
+                z0[s] = zi[s, 0] * v
+                z1[s] = zi[s, 1] * v
+            fresh = False
+        for s in range(n_sec):
+            out = sos[s, 0] * v + z0[s]
+            z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
+            z1[s] = sos[s, 2] * v - sos[s, 5] * out
+            v = out
+        y[k, j] = v
+
+
+@njit(cache=True)
+def screening_pass(
+    x: np.ndarray,
+    decimation: int,
+    sos: np.ndarray,
+    zi: np.ndarray,
+    flat_min_run: int,
+    rail_min_run: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks, boxcar decimation and a causal biquad cascade, every lead in one kernel.
+
+    Per lead, in one pass: missing / flat / clipped runs with the rules of :func:`sample_masks`,
+    recorded at the decimated rate (a decimated sample is masked when any of its ``decimation`` input
+    samples is), and the mean of each block of ``decimation`` input samples run through ``sos``
+    (transposed direct form II). The filter skips masked samples and restarts in the steady state
+    (``zi * value``) of the first valid sample after them, so gaps, lead-off and clipping never ring
+    into what follows. A flat run is known once it is ``flat_min_run`` long: its blocks are masked
+    then. Clipping needs the lead's extremes, known at the end: constant runs of at least
+    ``rail_min_run`` are listed on the way and those at an extreme are masked afterwards; only a lead
+    that has any is filtered again.
+
+    Returns
+    -------
+    tuple
+        ``(y, missing, flat, saturated)``, each ``(ceil(n / decimation), n_leads)``; ``y`` is float64
+        with NaN where any mask is set.
+    """
+    n, n_leads = x.shape
+    d = decimation
+    m = (n + d - 1) // d
+    y = np.empty((m, n_leads))
+    missing = np.zeros((m, n_leads), dtype=np.bool_)
+    flat = np.zeros((m, n_leads), dtype=np.bool_)
+    saturated = np.zeros((m, n_leads), dtype=np.bool_)
+    n_sec = sos.shape[0]
+    z0 = np.zeros(n_sec)
+    z1 = np.zeros(n_sec)
+    cap = n // max(rail_min_run, 1) + 2
+    run_start = np.empty(cap, dtype=np.int64)
+    run_stop = np.empty(cap, dtype=np.int64)
+    bad = np.zeros(m, dtype=np.bool_)
+    for j in range(n_leads):
+        top = -np.inf
+        bottom = np.inf
+        eq_run = 0
+        prev = np.nan
+        n_runs = 0
+        fresh = True
+        acc = 0.0
+        block_bad = False
+        k = 0  # block of sample i (counters, not divisions, in the hot loop)
+        pos = 0  # position of sample i in its block
+        for i in range(n):
+            v = x[i, j]
+            if v != v:
+                missing[k, j] = True
+                block_bad = True
+            else:
+                top = v if v > top else top
+                bottom = v if v < bottom else bottom
+            acc += v
+            if v == prev:
+                eq_run += 1
+                if eq_run >= flat_min_run:
+                    if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
+                        for kk in range((i - eq_run + 1) // d, k):
+                            flat[kk, j] = True
+                            y[kk, j] = np.nan
+                    flat[k, j] = True
+                    block_bad = True
+            else:
+                if eq_run >= rail_min_run:  # candidate clipped run [i - eq_run, i)
+                    run_start[n_runs] = i - eq_run
+                    run_stop[n_runs] = i
+                    n_runs += 1
+                eq_run = 1
+            prev = v
+            pos += 1
+            if pos == d or i == n - 1:  # block complete: filter its mean
+                if block_bad:
+                    y[k, j] = np.nan
+                    fresh = True
+                else:
+                    v = acc / pos
+                    if fresh:
+                        for s in range(n_sec):
+                            z0[s] = zi[s, 0] * v
+                            z1[s] = zi[s, 1] * v
+                        fresh = False
+                    for s in range(n_sec):
+                        out = sos[s, 0] * v + z0[s]
+                        z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
+                        z1[s] = sos[s, 2] * v - sos[s, 5] * out
+                        v = out
+                    y[k, j] = v
+                acc = 0.0
+                block_bad = False
+                pos = 0
+                k += 1
+        if eq_run >= rail_min_run and prev == prev:
+            run_start[n_runs] = n - eq_run
+            run_stop[n_runs] = n
+            n_runs += 1
+        if not top > bottom:  # constant, empty or all-NaN lead: flat, never clipped
+            continue
+        clipped = False
+        for r in range(n_runs):
+            value = x[run_start[r], j]
+            if value == top or value == bottom:
+                clipped = True
+                for kk in range(run_start[r] // d, (run_stop[r] - 1) // d + 1):
+                    saturated[kk, j] = True
+        if clipped:
+            for kk in range(m):
+                if saturated[kk, j]:
+                    flat[kk, j] = False
+                bad[kk] = missing[kk, j] or flat[kk, j] or saturated[kk, j]
+            _filter_blocks(x, j, d, sos, zi, bad, y, z0, z1)
+    return y, missing, flat, saturated
+
+
+@njit(cache=True)
+def backward_pass(y: np.ndarray, sos: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """Run ``sos`` over ``y`` from the last row to the first (a copy; NaN rows stay NaN).
+
+    After :func:`screening_pass`, this makes the cascade zero-phase (forward-backward). Like the
+    forward pass, the recursion restarts in its steady state after every NaN run.
+    """
+    m, n_leads = y.shape
+    out = np.empty((m, n_leads))
+    n_sec = sos.shape[0]
+    z0 = np.zeros((n_sec, n_leads))
+    z1 = np.zeros((n_sec, n_leads))
+    fresh = np.ones(n_leads, dtype=np.bool_)
+    for k in range(m - 1, -1, -1):
+        for j in range(n_leads):
+            v = y[k, j]
+            if v != v:
+                out[k, j] = np.nan
+                fresh[j] = True
+                continue
+            if fresh[j]:
+                for s in range(n_sec):
+                    z0[s, j] = zi[s, 0] * v
+                    z1[s, j] = zi[s, 1] * v
+                fresh[j] = False
+            for s in range(n_sec):
+                o = sos[s, 0] * v + z0[s, j]
+                z0[s, j] = sos[s, 1] * v - sos[s, 4] * o + z1[s, j]
+                z1[s, j] = sos[s, 2] * v - sos[s, 5] * o
+                v = o
+            out[k, j] = v
     return out

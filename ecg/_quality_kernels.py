@@ -26,6 +26,78 @@ _TOP_SHARE = 0.10
 
 
 @njit(cache=True)
+def _select(a: np.ndarray, n: int, r: int) -> float:
+    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[r:]``
+    the larger ones; return ``a[r]`` (Hoare's quickselect with a median-of-three pivot)."""
+    lo = 0
+    hi = n - 1
+    while hi > lo:
+        mid = (lo + hi) >> 1
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if r <= j:
+            hi = j
+        elif r >= i:
+            lo = i
+        else:
+            break
+    return a[r]
+
+
+@njit(cache=True)
+def _top_sum(values: np.ndarray, n: int, k: int, scratch: np.ndarray) -> float:
+    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``), exactly.
+
+    A threshold is first estimated from every 8th value (a little below the expected k-th largest);
+    only the values at or above it are then partitioned. When fewer than ``k`` values pass (rare),
+    all ``n`` are partitioned. ``scratch`` holds at least ``n`` floats.
+    """
+    if n >= 128:
+        m = 0
+        for i in range(0, n, 8):
+            scratch[m] = values[i]
+            m += 1
+        rank = m - 2 - int(1.6 * k * m / n)
+        if rank > 0:
+            t = _select(scratch, m, rank)
+            c = 0
+            for i in range(n):
+                v = values[i]
+                if v >= t:
+                    scratch[c] = v
+                    c += 1
+            if c >= k:
+                _select(scratch, c, c - k)
+                total = 0.0
+                for i in range(c - k, c):
+                    total += scratch[i]
+                return total
+    for i in range(n):
+        scratch[i] = values[i]
+    _select(scratch, n, n - k)
+    total = 0.0
+    for i in range(n - k, n):
+        total += scratch[i]
+    return total
+
+
+@njit(cache=True)
 def window_features(
     y: np.ndarray,
     missing: np.ndarray,
@@ -65,92 +137,92 @@ def window_features(
     n, n_leads = y.shape
     out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
     slope_sq = np.empty(win)
+    heap = np.empty(win)
     for lead in range(n_leads):
         for k in range(n_windows):
             start = k * hop
             stop = min(start + win, n)
             length = stop - start
+            if length <= 0:
+                continue
+            # one pass: masks, shifted power sums (moments), extremes, moving mean, slopes
             n_masked = 0
             n_flat = 0
             n_sat = 0
             count = 0
-            total = 0.0
+            shift = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            s4 = 0.0
             lo = np.inf
             hi = -np.inf
+            run = 0
+            acc = 0.0
+            b_lo = np.inf
+            b_hi = -np.inf
+            n_slope = 0
+            slope_total = 0.0
+            phase = 0  # (i - start) % stride, by counting
             for i in range(start, stop):
-                if flat[i, lead]:
-                    n_flat += 1
-                if saturated[i, lead]:
-                    n_sat += 1
+                f = flat[i, lead]
+                sa = saturated[i, lead]
+                n_flat += f
+                n_sat += sa
                 v = y[i, lead]
-                if missing[i, lead] or flat[i, lead] or saturated[i, lead] or v != v:
+                if v != v:
+                    run = 0
+                    acc = 0.0
                     n_masked += 1
-                    continue
-                count += 1
-                total += v
-                lo = min(lo, v)
-                hi = max(hi, v)
-            if length <= 0:
-                continue
+                else:
+                    if missing[i, lead] or f or sa:
+                        n_masked += 1
+                    else:
+                        if count == 0:
+                            shift = v
+                        dv = v - shift
+                        d2 = dv * dv
+                        s1 += dv
+                        s2 += d2
+                        s3 += d2 * dv
+                        s4 += d2 * d2
+                        count += 1
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    acc += v
+                    run += 1
+                    if run > smooth:
+                        acc -= y[i - smooth, lead]
+                    if run >= smooth:
+                        mean_s = acc / smooth
+                        b_lo = min(b_lo, mean_s)
+                        b_hi = max(b_hi, mean_s)
+                if phase == 0 and i >= start + stride:
+                    a = y[i - stride, lead]
+                    if a == a and v == v:
+                        sq = (v - a) * (v - a)
+                        slope_sq[n_slope] = sq
+                        slope_total += sq
+                        n_slope += 1
+                phase += 1
+                if phase == stride:
+                    phase = 0
             out[k, lead, F_MASKED] = n_masked / length
             out[k, lead, F_FLAT] = n_flat / length
             out[k, lead, F_SATURATED] = n_sat / length
             if count < 8:
                 continue
-            mean = total / count
-            m2 = 0.0
-            m4 = 0.0
-            for i in range(start, stop):
-                v = y[i, lead]
-                if v == v:
-                    d = v - mean
-                    d2 = d * d
-                    m2 += d2
-                    m4 += d2 * d2
-            m2 /= count
-            m4 /= count
+            mu = s1 / count
+            m2 = s2 / count - mu * mu
+            m4 = s4 / count - 4.0 * mu * s3 / count + 6.0 * mu * mu * s2 / count - 3.0 * mu ** 4
             out[k, lead, F_PTP] = hi - lo
-            # moving mean over `smooth` consecutive valid samples
-            run = 0
-            acc = 0.0
-            b_lo = np.inf
-            b_hi = -np.inf
-            for i in range(start, stop):
-                v = y[i, lead]
-                if v != v:
-                    run = 0
-                    acc = 0.0
-                    continue
-                acc += v
-                run += 1
-                if run > smooth:
-                    acc -= y[i - smooth, lead]
-                if run >= smooth:
-                    mean_s = acc / smooth
-                    b_lo = min(b_lo, mean_s)
-                    b_hi = max(b_hi, mean_s)
             if b_hi >= b_lo:
                 out[k, lead, F_BASELINE] = b_hi - b_lo
-            out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 0 else np.nan
-            # slope energy of consecutive valid samples
-            n_slope = 0
-            slope_total = 0.0
-            for i in range(start + stride, stop, stride):
-                a = y[i - stride, lead]
-                b = y[i, lead]
-                if a == a and b == b:
-                    s = (b - a) * (b - a)
-                    slope_sq[n_slope] = s
-                    slope_total += s
-                    n_slope += 1
+            out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 1e-12 * (s2 / count) and m2 > 0 else np.nan
             if n_slope < 8 or slope_total <= 0:
                 continue
             n_top = max(1, int(_TOP_SHARE * n_slope))
-            ordered = np.partition(slope_sq[:n_slope], n_slope - n_top)  # O(n) selection
-            top = 0.0
-            for i in range(n_slope - n_top, n_slope):
-                top += ordered[i]
-            out[k, lead, F_SLOPE_CONC] = top / slope_total
+            out[k, lead, F_SLOPE_CONC] = _top_sum(slope_sq, n_slope, n_top, heap) / slope_total
     return out
 
 

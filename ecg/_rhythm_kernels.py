@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["af_window_statistics"]
+__all__ = ["af_window_statistics", "window_rate_statistics"]
 
 _BIG_DRR = 0.10
 
@@ -86,4 +86,28 @@ def af_window_statistics(
                     n_turn += 1
         if n_trip >= 4:
             out[k, 6] = n_turn / n_trip
+    return out
+
+
+@numba.njit(cache=True)
+def window_rate_statistics(rr: np.ndarray, ok: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per window ``rr[lo[k]:hi[k]]``: median of the ``ok`` intervals (s), their sum (s) and their count.
+
+    Returns ``(n_windows, 3)``; the median is NaN where the window holds no ``ok`` interval.
+    This is the loop of :func:`ecg.rhythm.rate_findings` (its reference is ``np.median`` per window).
+    """
+    n_win = lo.size
+    out = np.empty((n_win, 3))
+    buf = np.empty(rr.size)
+    for k in range(n_win):
+        m = 0
+        total = 0.0
+        for i in range(lo[k], hi[k]):
+            if ok[i]:
+                buf[m] = rr[i]
+                total += rr[i]
+                m += 1
+        out[k, 0] = np.median(buf[:m]) if m > 0 else np.nan
+        out[k, 1] = total
+        out[k, 2] = m
     return out

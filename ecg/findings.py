@@ -40,7 +40,8 @@ class FindingCode(str, enum.Enum):
     PVC = "PVC"
     """Premature ventricular complexes: burden and pattern (isolated, couplets, bigeminy, trigeminy)."""
     VT = "VT"
-    """Run of at least 3 consecutive ventricular beats faster than 100 bpm (sustained if >= 30 s)."""
+    """Run of at least 3 consecutive ventricular beats faster than 100 bpm, i.e. mean cycle length < 600 ms
+    (sustained if >= 30 s)."""
     QTC_PROLONGED = "QTC_PROLONGED"
     """Heart-rate corrected QT above ``qtc_ms`` (default 500 ms) from a reliable delineation."""
     UNREADABLE = "UNREADABLE"

@@ -41,6 +41,7 @@ signal quality indices. Physiol Meas 36(8):1665-1677 (2015).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -98,6 +99,19 @@ def _check_fs(fs: Any) -> float:
             f"fs: expected a sampling rate between {FS_MIN:g} and {FS_MAX:g} Hz, got {fs!r} (resample the record)"
         )
     return fs_f
+
+
+@functools.lru_cache(maxsize=32)
+def _band_pass(fs: float, lo: float, hi: float) -> tuple[np.ndarray, int, np.ndarray]:
+    """Butterworth band-pass sections, their group delay (samples) at the band centre and their
+    step-response state (:func:`scipy.signal.sosfilt_zi`), cached: the design costs more than
+    detection on a short record."""
+    sos = np.ascontiguousarray(sps.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"))
+    _, gd = sps.group_delay(sps.sos2tf(sos), w=[0.5 * (lo + hi)], fs=fs)
+    zi = np.ascontiguousarray(sps.sosfilt_zi(sos))
+    sos.setflags(write=False)
+    zi.setflags(write=False)
+    return sos, int(round(float(gd[0]) + 0.5)), zi
 
 
 class QrsDetector:
@@ -163,11 +177,11 @@ class QrsDetector:
         self.n_leads = int(n_leads)
         self._block = int(block)
         fs = self.fs
-        self._sos = np.ascontiguousarray(sps.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"))
+        sos, delay, zi0 = _band_pass(fs, lo, hi)
+        self._sos = sos.copy()
+        self._zi0 = zi0
         mwi = max(2, int(round(integration_s * fs)))
         refractory = int(round(refractory_s * fs))
-        _, gd = sps.group_delay(sps.sos2tf(self._sos), w=[0.5 * (lo + hi)], fs=fs)
-        delay = int(round(float(gd[0]) + 0.5))
         p_i = np.zeros(K.N_P_I, dtype=np.int64)
         p_i[K.P_MWI] = mwi
         p_i[K.P_REFRACTORY] = refractory
@@ -216,7 +230,7 @@ class QrsDetector:
     def _learn(self, head: np.ndarray) -> None:
         """Initial filter state, lead levels and thresholds from the first seconds."""
         n, n_l = head.shape
-        zi0 = sps.sosfilt_zi(self._sos)
+        zi0 = self._zi0
         first = np.zeros(n_l)
         for l in range(n_l):
             finite = np.flatnonzero(np.isfinite(head[:, l]))

@@ -2,10 +2,14 @@
 
 The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_s``
 (default 2 s). For every window and lead, features are computed in Numba
-(:mod:`ecg._quality_kernels`) on the preprocessed signal (:func:`ecg.preprocess`):
+(:mod:`ecg._quality_kernels`) on the screening signal (:func:`ecg.preprocess.screening_signal`:
+0.5-40 Hz, mains notch, one causal pass at >= 150 Hz; a full :func:`ecg.preprocess` result is
+accepted too):
 
 * lead off -- fraction of exactly flat samples and a peak-to-peak amplitude below
-  ``lead_off_mv`` (Clifford et al., Physiol Meas 33:1419-1433, 2012, "flat line" SQI);
+  ``lead_off_mv`` (Clifford et al., Physiol Meas 33:1419-1433, 2012, "flat line" SQI); a quiet
+  but live line -- valid, non-constant samples far below the lead's own amplitude, as in asystole
+  or a pause -- is readable (``acceptable``), not lead off;
 * clipping -- fraction of samples at the ADC rail (Behar et al., IEEE TBME 60:2997, 2013,
   "saturation" test);
 * missing data -- fraction of NaN samples;
@@ -24,7 +28,9 @@ The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_
 When QRS indices (``beats``) are given, the median correlation of each beat with its
 window's mean beat (template matching SQI, Orphanidou et al., IEEE JBHI 19:832-838, 2015)
 refines the verdict: a consistent morphology rescues a window the signal-only features
-doubted (wide-complex rhythms have low kurtosis too), an inconsistent one demotes it.
+doubted (wide-complex rhythms have low kurtosis too), an inconsistent one demotes it, and in the
+record score a readable stretch with template-confirmed beats counts as good (AF with small QRS
+and coarse fibrillatory waves looks marginal to the signal features throughout).
 
 Each ``step_s`` segment takes the best verdict of the windows that cover it; the record is
 readable wherever at least one lead is. Time ranges are in seconds from the record start.
@@ -41,7 +47,7 @@ import numpy as np
 
 from . import _quality_kernels as qk
 from .errors import EcgValueError
-from .preprocess import PreprocessedEcg, check_fs, preprocess
+from .preprocess import PreprocessedEcg, check_fs, screening_signal
 
 __all__ = ["QualityLevel", "SignalQuality", "assess_quality"]
 
@@ -174,16 +180,22 @@ def _segments(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-segment level (best of the windows covering it) and lead-off flag (all of them)."""
     n_windows, n_leads = levels.shape
-    seg_levels = np.zeros((n_segments, n_leads), dtype=np.int8)
-    seg_off = np.zeros((n_segments, n_leads), dtype=bool)
-    for k in range(n_segments):
-        # segment k = [k*hop, (k+1)*hop) lies in windows j with j*hop <= k*hop < j*hop + win
-        lo = max(0, k - per_window + 1)
-        hi = min(k + 1, n_windows)
-        if hi <= lo:
-            lo, hi = n_windows - 1, n_windows
-        seg_levels[k] = levels[lo:hi].max(axis=0)
-        seg_off[k] = off[lo:hi].all(axis=0)
+    if n_segments == 0 or n_windows == 0:
+        return np.zeros((n_segments, n_leads), dtype=np.int8), np.zeros((n_segments, n_leads), dtype=bool)
+    # segment k = [k*hop, (k+1)*hop) lies in windows j with j*hop <= k*hop < j*hop + win, i.e.
+    # k - per_window < j <= k; segments past the last window take the last window
+    k = np.arange(n_segments)
+    seg_levels = np.full((n_segments, n_leads), -1, dtype=np.int8)
+    seg_off = np.ones((n_segments, n_leads), dtype=bool)
+    for lag in range(per_window):
+        j = k - lag
+        ok = (j >= 0) & (j < n_windows)
+        seg_levels[ok] = np.maximum(seg_levels[ok], levels[j[ok]])
+        seg_off[ok] &= off[j[ok]]
+    none = seg_levels[:, 0] < 0
+    if none.any():
+        seg_levels[none] = levels[n_windows - 1]
+        seg_off[none] = off[n_windows - 1]
     return seg_levels, seg_off
 
 
@@ -202,12 +214,14 @@ def assess_quality(
     min_kurtosis: float = 3.6,
     min_slope_conc: float = 0.72,
     good_slope_conc: float = 0.80,
-    motion_ratio: float = 3.0,
+    motion_ratio: float = 2.7,
     max_ptp_mv: float = 10.0,
     good_baseline_ratio: float = 1.0,
     max_baseline_ratio: float = 2.5,
     min_template_corr: float = 0.5,
     rescue_template_corr: float = 0.9,
+    confirm_template_corr: float = 0.85,
+    quiet_ratio: float = 0.3,
     min_readable_fraction: float = 0.5,
     acceptable_weight: float = 0.5,
 ) -> SignalQuality:
@@ -223,14 +237,16 @@ def assess_quality(
         Optional QRS sample indices (e.g. from :func:`ecg.detect_qrs`) for the
         template-matching refinement.
     preprocessed
-        The :func:`ecg.preprocess` result of the same ``signal`` at ``fs`` (``lowpass_hz``
-        40 Hz recommended), to avoid filtering twice; computed when ``None``.
+        The :func:`ecg.preprocess.screening_signal` (or :func:`ecg.preprocess`, ``lowpass_hz`` 40 Hz)
+        result of the same ``signal``, at ``fs`` or decimated by an integer factor, to avoid
+        filtering twice; ``screening_signal(signal, fs)`` is computed when ``None``.
     powerline_hz
         Mains frequency in Hz (used only when ``preprocessed`` is ``None``).
     window_s, step_s
         Feature window and hop in s (``step_s <= window_s``); verdicts have ``step_s`` resolution.
     lead_off_mv
-        A window whose filtered peak-to-peak amplitude is below this (mV) is "lead off".
+        A window whose filtered peak-to-peak amplitude is below this (mV) is "lead off", unless it is a
+        quiet live line (see ``quiet_ratio``).
     max_masked_fraction
         Above this fraction of missing / flat / clipped samples a window is unreadable.
     max_saturated_fraction
@@ -251,6 +267,14 @@ def assess_quality(
         With ``beats``: median beat-template correlation below ``min_template_corr`` demotes a
         window one level; at or above ``rescue_template_corr`` it lifts a window that only the
         kurtosis / slope features rejected to ``acceptable``.
+    confirm_template_corr
+        With ``beats``: a readable stretch whose median beat-template correlation reaches this counts
+        as good in the quality score below (its beats are consistent, whatever the signal features say).
+    quiet_ratio
+        A window of valid, non-constant samples whose peak-to-peak amplitude is below this fraction of
+        the lead's median amplitude is a quiet, live line (asystole, a pause): ``acceptable``, not
+        lead off. Only an exactly constant (or railed, or missing) lead is off; a lead whose amplitude
+        stays below ``lead_off_mv`` throughout has no ECG and is off too.
     min_readable_fraction
         The record (and a lead) is unreadable when less than this fraction of it is readable,
         or when its quality score -- the time-weighted mean of good = 1, acceptable =
@@ -271,28 +295,39 @@ def assess_quality(
     fs = check_fs(fs)
     if not 0 < step_s <= window_s:
         raise EcgValueError(f"step_s: expected 0 < step_s <= window_s ({window_s}), got {step_s}")
+    shape = np.shape(signal)
     if preprocessed is None:
-        preprocessed = preprocess(signal, fs, powerline_hz=powerline_hz)
-        n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
+        preprocessed = screening_signal(signal, fs, powerline_hz=powerline_hz)
+        n_input = shape[0] if shape else 0
     else:
-        shape = np.shape(signal)
         n_cols = 1 if len(shape) == 1 else (shape[1] if len(shape) == 2 else -1)
-        if preprocessed.fs != fs or shape[:1] != (preprocessed.n_samples,) or n_cols != preprocessed.n_leads:
+        factor = fs / preprocessed.fs
+        d = int(round(factor))
+        if (
+            d < 1
+            or abs(factor - d) > 1e-9 * d
+            or len(shape) not in (1, 2)
+            or -(-shape[0] // d) != preprocessed.n_samples
+            or n_cols != preprocessed.n_leads
+        ):
             raise EcgValueError(
-                f"preprocessed: expected the preprocessing of this signal ({shape} at {fs} Hz), "
-                f"got {preprocessed.signal.shape} at {preprocessed.fs} Hz"
+                f"preprocessed: expected the preprocessing of this signal ({shape} at {fs} Hz, or decimated by "
+                f"an integer factor), got {preprocessed.signal.shape} at {preprocessed.fs} Hz"
             )
-        n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
+        n_input = shape[0]
+    d = int(round(fs / preprocessed.fs))
+    fs_y = preprocessed.fs
+    n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
     y = np.ascontiguousarray(preprocessed.signal_2d())
     masks = [np.ascontiguousarray(m.reshape(n_samples, n_leads)) for m in
              (preprocessed.missing, preprocessed.flat, preprocessed.saturated)]
-    duration_s = n_samples / fs
-    hop = max(1, int(round(step_s * fs)))
-    win = max(2, int(round(window_s * fs)))
+    duration_s = n_input / fs
+    hop = max(1, int(round(step_s * fs_y)))
+    win = max(2, int(round(window_s * fs_y)))
     n_segments = int(np.ceil(n_samples / hop)) if n_samples else 0
     n_windows = max(1, int(np.ceil(max(n_samples - win, 0) / hop)) + 1) if n_samples else 0
-    stride = max(1, int(fs // _SLOPE_FS))
-    smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs)))
+    stride = max(1, int(fs_y // _SLOPE_FS))
+    smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs_y)))
     feats = qk.window_features(y, masks[0], masks[1], masks[2], win, hop, n_windows, stride, smooth)
 
     masked = feats[:, :, qk.F_MASKED]
@@ -301,11 +336,21 @@ def assess_quality(
     conc = feats[:, :, qk.F_SLOPE_CONC]
     sat = feats[:, :, qk.F_SATURATED]
     with np.errstate(invalid="ignore"):
-        off = (feats[:, :, qk.F_FLAT] > max_masked_fraction) | (ptp < lead_off_mv)
-        usable_ptp = np.where(off, np.nan, ptp)
+        dead = feats[:, :, qk.F_FLAT] > max_masked_fraction  # exactly flat: disconnected
+        small = ptp < lead_off_mv
+        usable_ptp = np.where(dead | small, np.nan, ptp)
         median_ptp = np.full(n_leads, np.inf)
         has_ptp = ~np.isnan(usable_ptp).all(axis=0) if n_windows else np.zeros(n_leads, dtype=bool)
-        median_ptp[has_ptp] = np.nanmedian(usable_ptp[:, has_ptp], axis=0)
+        for j in np.flatnonzero(has_ptp):  # (np.nanmedian goes through masked arrays on small inputs)
+            column = usable_ptp[:, j]
+            median_ptp[j] = np.median(column[~np.isnan(column)])
+        # a live but quiet line (valid, not constant samples, far below the lead's own ECG amplitude):
+        # asystole or a pause looks like this, and it is readable -- unlike a disconnected lead
+        quiet = (
+            ~dead & (masked <= max_masked_fraction) & (ptp < quiet_ratio * median_ptp[None, :])
+            & has_ptp[None, :] & ~np.isnan(ptp)
+        )
+        off = dead | (small & ~quiet)
         hard_bad = off | (masked > max_masked_fraction) | (sat > max_saturated_fraction)
         baseline = feats[:, :, qk.F_BASELINE] / median_ptp[None, :]
         motion = (ptp > motion_ratio * median_ptp[None, :]) | (ptp > max_ptp_mv) | (baseline > max_baseline_ratio)
@@ -316,19 +361,26 @@ def assess_quality(
     levels = np.full(feats.shape[:2], QualityLevel.GOOD, dtype=np.int8)
     levels[doubtful] = QualityLevel.ACCEPTABLE
     levels[noisy | motion] = QualityLevel.UNREADABLE
+    confirmed = np.zeros(levels.shape, dtype=bool)
     if beats is not None:
-        beats_arr = _check_beats(beats, n_samples)
-        half = max(2, int(round(0.1 * fs)))
+        beats_arr = _check_beats(beats, n_input) // d
+        half = max(2, int(round(0.1 * fs_y)))
         corr = qk.template_correlation(y, beats_arr, half, win, hop, n_windows)
         with np.errstate(invalid="ignore"):
             rescue = (corr >= rescue_template_corr) & noisy & ~motion
             demote = corr < min_template_corr
+            confirmed = (corr >= confirm_template_corr) & ~motion & ~hard_bad
         levels[rescue] = QualityLevel.ACCEPTABLE
         levels[demote] = np.maximum(levels[demote] - 1, QualityLevel.UNREADABLE)
+    levels[quiet] = QualityLevel.ACCEPTABLE
     levels[hard_bad] = QualityLevel.UNREADABLE
 
     seg_levels, seg_off = _segments(levels, off, n_segments, int(np.ceil(win / hop)))
-    step_s = hop / fs  # the segment length actually used
+    # segments where some covering window has a consistent, template-confirmed beat morphology
+    seg_confirmed = _segments(confirmed.astype(np.int8), np.zeros(levels.shape, dtype=bool), n_segments,
+                              int(np.ceil(win / hop)))[0] > 0
+    seg_confirmed &= seg_levels > QualityLevel.UNREADABLE
+    step_s = hop / fs_y  # the segment length actually used
 
     seg_len_s = np.full(n_segments, step_s)
     if n_segments:
@@ -339,20 +391,26 @@ def assess_quality(
     rec_readable = readable.any(axis=1)
     rec_frac = float((rec_readable * seg_len_s).sum() / total) if n_segments else 0.0
 
-    def verdict(frac: float, column: np.ndarray) -> QualityLevel:
+    def verdict(frac: float, column: np.ndarray, sure: np.ndarray) -> QualityLevel:
         if column.size == 0:
             return QualityLevel.UNREADABLE
         good = float(((column == QualityLevel.GOOD) * seg_len_s).sum() / total)
-        score = good + acceptable_weight * (frac - good)
+        # acceptable time whose beats are template-confirmed counts in full (an AF record with small
+        # QRS and coarse fibrillatory waves is "acceptable" to the signal features throughout)
+        good_or_sure = float((((column == QualityLevel.GOOD) | sure) * seg_len_s).sum() / total)
+        score = good_or_sure + acceptable_weight * (frac - good_or_sure)
         if frac < min_readable_fraction or score < min_readable_fraction:
             return QualityLevel.UNREADABLE
         return QualityLevel.GOOD if good >= 0.8 else QualityLevel.ACCEPTABLE
 
-    lead_levels = tuple(verdict(float(lead_frac[j]), seg_levels[:, j]) for j in range(n_leads))
+    lead_levels = tuple(
+        verdict(float(lead_frac[j]), seg_levels[:, j], seg_confirmed[:, j]) for j in range(n_leads)
+    )
     record_column = seg_levels.max(axis=1) if n_segments else np.zeros(0, dtype=np.int8)
-    level = verdict(rec_frac, record_column)
+    level = verdict(rec_frac, record_column, seg_confirmed.any(axis=1) if n_segments else np.zeros(0, dtype=bool))
     lead_off_frac = (seg_off * seg_len_s[:, None]).sum(axis=0) / total if n_segments else np.ones(n_leads)
-    sat_frac = preprocessed.saturated.reshape(n_samples, n_leads).mean(axis=0) if n_samples else np.zeros(n_leads)
+    sat = masks[2]  # per column: a reduction along axis 0 of a 2-column array is slow in NumPy
+    sat_frac = np.array([np.count_nonzero(sat[:, j]) / n_samples for j in range(n_leads)]) if n_samples else np.zeros(n_leads)
     logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
     return SignalQuality(
         level=level,

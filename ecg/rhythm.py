@@ -13,14 +13,31 @@ Methods
   (Tateno & Glass, Med Biol Eng Comput 39:664-671, 2001, base AF detection on the ``dRR``
   distribution; Sarkar, Ritscher & Mehra, IEEE TBME 55:1219-1224, 2008, on the ``dRR`` scatter):
   the median ``|dRR|`` relative to the median RR, and the fraction of ``|dRR|`` above 10 % of the
-  median RR. Both are large in AF; sinus arrhythmia changes RR smoothly, so ``|dRR|`` stays small.
-  Short records are judged as a whole; long ones in sliding windows of ``af_window_beats``
-  intervals, whose votes form episodes of at least ``af_min_duration_s``.
-* **Rate** -- median RR over the record (short records) or in windows of ``rate_sustained_s``.
+  median RR. Both are large in AF.
+  Sinus arrhythmia changes RR smoothly, so it has few turning points (Dash et al., 2009); a repeating
+  pattern with P waves is ectopy or block, not AF. P-wave evidence (beat-to-beat consistency of the PR
+  window, :mod:`ecg.beats`) is used to veto, never to call AF on its own.
+
+  *Short records* (<= ``short_record_s``, e.g. 9-61 s single-lead uploads) are judged as a whole, and only
+  on enough evidence: at least 8 successive clean RR pairs, and clean intervals making up at least half
+  of the readable ones. *Long records* are judged in sliding windows of ``af_window_beats`` intervals,
+  whose votes form episodes of at least ``af_min_duration_s``; when the record has >= 20 clearly regular
+  windows, a window whose P-wave consistency stays at their level (>= their 10th percentile, or less than
+  0.2 below their median) keeps the patient's own sinus P waves and is not AF (a within-record baseline,
+  robust to lead and amplitude differences; this removes the sinus-arrhythmia "AF" of MIT-BIH 108).
+  A record or window whose beats lie mostly in marginal signal (``BeatSequence.noisy``) is called AF only
+  on a strong irregularity (>= 2.5 x the thresholds): noise lowers the P-wave consistency and detection
+  jitter adds irregularity, so neither the P-wave veto nor a mild irregularity can be trusted there.
+* **Rate** -- median RR of the intervals between normal beats over the record (short records) or in
+  windows of ``rate_sustained_s`` (Numba kernel, one pass per window).
 * **Pauses / asystole** -- RR intervals (or gaps without QRS) inside readable signal.
 * **Ventricular ectopy** -- runs of the ventricular label: ``VT`` (>= ``vt_min_beats`` faster than
-  ``vt_rate_bpm``; the run's rate is the mean of its instantaneous rates, the coupling interval of its
-  first beat included; runs of 3-4 beats lying wholly in marginal signal are counted, not reported), couplets, bigeminy (``(NV){3,}``), trigeminy (``(NNV){3,}``), PVC burden.
+  ``vt_rate_bpm``). The run's rate is 60 / its mean cycle length, each beat contributing the cycle that
+  ends at it (the coupling interval of the first beat included): the guideline criterion "rate > 100 bpm,
+  cycle length < 600 ms" (Zipes et al., ACC/AHA/ESC 2006 guidelines for ventricular arrhythmias,
+  Circulation 114:e385). The mean of the instantaneous rates is not used: one short coupling interval
+  inflates it. Slower runs are counted (``n_slow_runs`` of the PVC finding), as are runs of 3-4 beats
+  lying wholly in marginal signal; couplets, bigeminy (``(NV){3,}``), trigeminy (``(NNV){3,}``), PVC burden.
 """
 
 from __future__ import annotations
@@ -60,6 +77,11 @@ _AF_P_CERTAIN = 0.95  # P-wave consistency that rules AF out
 _AF_SMOOTH_TPR_ALONE = 0.45  # ~3 SD below the 2/3 of a random series of 30: smooth even without P-wave evidence
 _AF_TPR_MIN_PAIRS = 12
 _AF_MERGE_GAP_S = 20.0  # AF stretches closer than this (s) form one episode
+_AF_SHORT_MIN_PAIRS = 8  # successive clean RR pairs a short record needs for an AF verdict
+_AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that must be clean
+_AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
+_AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
+_AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
 
@@ -284,8 +306,19 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
     rr = seq.rr_s
     clean = _clean_intervals(seq)
     if seq.duration_s <= settings.short_record_s:
-        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=4)
+        # a short record is judged as a whole, but only on enough evidence: >= _AF_SHORT_MIN_PAIRS successive
+        # clean RR pairs, and clean intervals making up at least half of the readable ones (else the verdict
+        # would rest on a minority of the beats, e.g. the few clean stretches of an ectopy- or noise-ridden record)
+        n_readable = int(np.count_nonzero(seq.interval_ok))
+        if np.count_nonzero(clean) < _AF_MIN_CLEAN_SHARE * n_readable:
+            log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
+            return []
+        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=_AF_SHORT_MIN_PAIRS)
         if stats is None or not stats.is_af(settings):
+            return []
+        marginal = _marginal_share(seq, np.zeros(1, dtype=np.int64), rr.size)[0] > _AF_MARGINAL_SHARE
+        if marginal and stats.irregularity(settings) < _AF_STRONG:
+            log.debug("AF not called: mild irregularity (%.2f) in a mostly marginal record", stats.irregularity(settings))
             return []
         return [_af_finding(seq, 0, rr.size, stats, settings)]
     w = settings.af_window_beats
@@ -293,17 +326,22 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
         return []
     step = max(1, w // 4)
     starts = np.arange(0, rr.size - w + 1, step, dtype=np.int64)
-    pw_all = np.full(seq.n_beats, np.nan) if seq.p_wave_corr is None else np.ascontiguousarray(seq.p_wave_corr, dtype=np.float64)
-    table = _rk.af_window_statistics(np.ascontiguousarray(rr), np.ascontiguousarray(clean), pw_all, starts, w, max(6, w // 3))
-    votes = np.zeros(rr.size)
-    cover = np.zeros(rr.size)
-    for s, row in zip(starts, table):
-        if not np.isfinite(row[0]):
-            continue
-        stats = AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6])
-        cover[s : s + w] += 1
-        if stats.is_af(settings):
-            votes[s : s + w] += 1
+    if seq.p_wave_corr is None:
+        pw_all = np.full(seq.n_beats, np.nan)
+    else:
+        pw_all = np.ascontiguousarray(seq.p_wave_corr, dtype=np.float64)
+    table = _rk.af_window_statistics(
+        np.ascontiguousarray(rr), np.ascontiguousarray(clean), pw_all, starts, w, max(6, w // 3)
+    )
+    valid = np.isfinite(table[:, 0])
+    decided = _af_decisions(table, settings) & ~_sinus_level_p_waves(table, settings)
+    # in marginal signal P-wave evidence is unreliable (noise lowers its consistency) and detection jitter adds
+    # irregularity: a window mostly in marginal signal votes AF only on a strong irregularity
+    with np.errstate(invalid="ignore"):
+        irr = np.minimum(table[:, 0] / settings.af_drr_ratio, table[:, 1] / settings.af_irregular_fraction)
+    decided &= ~((_marginal_share(seq, starts, w) > _AF_MARGINAL_SHARE) & ~(irr >= _AF_STRONG))
+    cover = _window_counts(starts[valid], w, rr.size)
+    votes = _window_counts(starts[decided], w, rr.size)
     af = (cover > 0) & (votes >= 0.5 * cover)
     af &= seq.interval_ok
     out = []
@@ -317,6 +355,63 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
             continue
         out.append(_af_finding(seq, a, b, stats, settings))
     return out
+
+
+def _window_counts(starts: np.ndarray, w: int, n: int) -> np.ndarray:
+    """How many of the windows ``[s, s + w)`` (s in ``starts``) cover each of ``n`` intervals."""
+    diff = np.zeros(n + 1)
+    np.add.at(diff, starts, 1.0)
+    np.add.at(diff, starts + w, -1.0)
+    return np.cumsum(diff[:-1])
+
+
+def _marginal_share(seq: BeatSequence, starts: np.ndarray, n: int) -> np.ndarray:
+    """Share of the ``n + 1`` beats of each window ``starts`` (intervals ``[s, s + n)``) in marginal signal."""
+    if seq.noisy is None:
+        return np.zeros(starts.size)
+    cs = np.concatenate([[0], np.cumsum(seq.noisy, dtype=np.int64)])
+    return (cs[starts + n + 1] - cs[starts]) / (n + 1)
+
+
+def _sinus_level_p_waves(table: np.ndarray, settings: ScreeningSettings) -> np.ndarray:
+    """Windows whose P-wave consistency is at the level of the record's own regular-rhythm windows.
+
+    AF replaces organised atrial activity with fibrillatory waves, so in the same patient, lead and
+    electrode placement the P-wave consistency of an AF stretch falls below that of the sinus stretches.
+    When the record holds at least ``_AF_BASELINE_MIN_WINDOWS`` clearly regular windows (irregularity
+    below half the AF thresholds), a window whose consistency reaches the lower of their 10th percentile
+    and their median less ``_AF_P_DROP`` (0.2, about the window-to-window spread of the measure in sinus
+    rhythm) keeps sinus-level P waves and is not AF (sinus arrhythmia, missed ectopy). A within-record
+    baseline sidesteps the lead and amplitude differences that make one absolute threshold unreliable.
+    Records without such a baseline (all AF, short) rely on the absolute
+    :attr:`ScreeningSettings.af_p_wave_corr` rule alone.
+
+    Returns one boolean per row of the :func:`ecg._rhythm_kernels.af_window_statistics` table.
+    """
+    mdrr, irr_frac, pw = table[:, 0], table[:, 1], table[:, 5]
+    with np.errstate(invalid="ignore"):
+        irr = np.minimum(mdrr / settings.af_drr_ratio, irr_frac / settings.af_irregular_fraction)
+        regular = np.isfinite(irr) & (irr < 0.5) & np.isfinite(pw)
+        if np.count_nonzero(regular) < _AF_BASELINE_MIN_WINDOWS:
+            return np.zeros(table.shape[0], dtype=bool)
+        sinus = pw[regular]
+        floor = min(float(np.percentile(sinus, 10)), float(np.median(sinus)) - _AF_P_DROP)
+        return np.isfinite(pw) & (pw >= floor)
+
+
+def _af_decisions(table: np.ndarray, settings: ScreeningSettings) -> np.ndarray:
+    """:meth:`AfStatistics.is_af` of every row of an :func:`ecg._rhythm_kernels.af_window_statistics` table."""
+    mdrr, irr_frac, n_pairs, _, pattern, pw, tpr = table.T
+    valid = np.isfinite(mdrr)
+    with np.errstate(invalid="ignore"):
+        irr = np.minimum(mdrr / settings.af_drr_ratio, irr_frac / settings.af_irregular_fraction)
+        af = valid & (irr >= 1.0)
+        af &= ~((n_pairs >= _AF_TPR_MIN_PAIRS) & (tpr < _AF_SMOOTH_TPR_ALONE))
+        p_present = np.isfinite(pw) & (pw >= settings.af_p_wave_corr)
+        veto = p_present & (
+            (pattern < _AF_PATTERN) | (irr < _AF_STRONG) | (tpr < _AF_SMOOTH_TPR) | (pw >= _AF_P_CERTAIN)
+        )
+    return af & ~veto
 
 
 def _close_gaps(mask: np.ndarray, times_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
@@ -387,25 +482,20 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
     step = win / 6.0
     mids = 0.5 * (seq.times_s[:-1] + seq.times_s[1:])
     starts = np.arange(0.0, max(seq.duration_s - win, 0.0) + step, step)
-    lo = np.searchsorted(mids, starts)
-    hi = np.searchsorted(mids, starts + win)
-    codes: list[FindingCode | None] = []
-    bpms = np.full(starts.size, np.nan)
-    for k, (a, b) in enumerate(zip(lo, hi)):
-        sel = ok[a:b]
-        covered = rr[a:b][sel].sum()
-        if covered < 0.4 * win or np.count_nonzero(sel) < 3:
-            codes.append(None)
-            continue
-        bpms[k] = 60.0 / float(np.median(rr[a:b][sel]))
-        codes.append(_rate_class(bpms[k], settings))
+    lo = np.searchsorted(mids, starts).astype(np.int64)
+    hi = np.searchsorted(mids, starts + win).astype(np.int64)
+    table = _rk.window_rate_statistics(np.ascontiguousarray(rr), np.ascontiguousarray(ok), lo, hi)
+    enough = (table[:, 1] >= 0.4 * win) & (table[:, 2] >= 3)
+    bpms = np.where(enough, 60.0 / table[:, 0], np.nan)
+    with np.errstate(invalid="ignore"):
+        hits = {
+            FindingCode.EXTREME_BRADY: bpms < settings.extreme_brady_bpm,
+            FindingCode.BRADY: bpms < settings.brady_bpm,
+            FindingCode.EXTREME_TACHY: bpms > settings.extreme_tachy_bpm,
+            FindingCode.TACHY: bpms > settings.tachy_bpm,
+        }
     out: list[Finding] = []
-    for code in (FindingCode.EXTREME_BRADY, FindingCode.BRADY, FindingCode.EXTREME_TACHY, FindingCode.TACHY):
-        family = {
-            FindingCode.BRADY: (FindingCode.BRADY, FindingCode.EXTREME_BRADY),
-            FindingCode.TACHY: (FindingCode.TACHY, FindingCode.EXTREME_TACHY),
-        }.get(code, (code,))
-        hit = np.array([c in family for c in codes], dtype=bool)
+    for code, hit in hits.items():
         r_starts, r_ends = _runs(hit)
         for a, b in zip(r_starts, r_ends):
             t0, t1 = starts[a], min(starts[b - 1] + win, seq.duration_s)
@@ -481,6 +571,19 @@ def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findi
 # ------------------------------------------------------------------------------ ventricular ectopy
 
 
+def _run_rate_bpm(t: np.ndarray, interval_ok: np.ndarray, a: int, b: int) -> float:
+    """Rate (bpm) of the beat run ``a..b`` (exclusive): 60 / its mean cycle length.
+
+    Each beat of the run contributes the cycle (RR interval) that ends at it, so the coupling interval of
+    the first beat is included when it lies in readable signal (``n`` cycles for ``n`` beats; otherwise the
+    ``n - 1`` cycles inside the run). This is the guideline form "rate > 100 bpm, cycle length < 600 ms"
+    (ACC/AHA/ESC 2006 ventricular arrhythmia guideline; Al-Khatib et al., AHA/ACC/HRS 2017): the mean cycle
+    length, not the mean of the instantaneous rates, which a single short coupling interval inflates.
+    """
+    first = a - 1 if a > 0 and interval_ok[a - 1] else a
+    return float(60.0 * (b - 1 - first) / (t[b - 1] - t[first]))
+
+
 def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
     """VT runs (one finding each) and one PVC finding with burden and pattern counts."""
     if seq.n_beats == 0:
@@ -502,9 +605,7 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         if n < _VT_SHORT_RUN and seq.noisy is not None and np.all(seq.noisy[a:b]):
             n_runs_noisy += 1  # a triplet in marginal signal is more often artefact than VT
             continue
-        # mean instantaneous rate of the run, the coupling interval of its first beat included
-        first = a - 1 if a > 0 and seq.interval_ok[a - 1] else a
-        rate = float(np.mean(60.0 / np.diff(t[first:b])))
+        rate = _run_rate_bpm(t, seq.interval_ok, a, b)
         if rate <= settings.vt_rate_bpm:
             n_runs_slow += 1
             continue

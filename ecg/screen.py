@@ -2,7 +2,10 @@
 
 Pipeline (each step is a public function of its own module):
 
-1. :func:`ecg.preprocess` (0.5-40 Hz, mains notch) -- shared by quality and beat morphology;
+1. :func:`ecg.preprocess.screening_signal` (masks, boxcar decimation to >= 150 Hz, one causal
+   0.5-40 Hz pass with mains notch) -- shared by quality, beat morphology and the pause / asystole
+   checks (beat morphology gets the backward pass too, :func:`ecg.preprocess.zero_phase_screening`);
+   together about a quarter of the cost of the full-rate, zero-phase :func:`ecg.preprocess`;
 2. :func:`ecg.detect_qrs` on the raw signal (multi-lead fusion);
 3. :func:`ecg.assess_quality` -- record, lead and time-range readability; an unreadable record
    stops here with ``UNREADABLE`` (no rhythm finding comes from an unreadable stretch);
@@ -29,7 +32,7 @@ from .beats import BeatClass, BeatClassification, classify_beats
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, format_clock
 from .intervals import Intervals, measure_intervals
-from .preprocess import PreprocessedEcg, preprocess
+from .preprocess import PreprocessedEcg, screening_signal, zero_phase_screening
 from .qrs import detect_qrs
 from .rate import heart_rate
 from .quality import QualityLevel, SignalQuality, assess_quality
@@ -232,8 +235,18 @@ def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[F
     ]
 
 
+def _at_rate(beats: np.ndarray, record_fs: float, fs: float, n: int) -> np.ndarray:
+    """Beat sample indices at ``record_fs`` mapped to the nearest-below sample at ``fs``."""
+    return np.minimum((beats * (fs / record_fs)).astype(np.int64), max(n - 1, 0))
+
+
 def _edge_gaps(
-    beats: np.ndarray, pre: PreprocessedEcg, quality: SignalQuality, settings: ScreeningSettings, leads: tuple[str, ...]
+    beats: np.ndarray,
+    record_fs: float,
+    pre: PreprocessedEcg,
+    quality: SignalQuality,
+    settings: ScreeningSettings,
+    leads: tuple[str, ...],
 ) -> list[Finding]:
     """ASYSTOLE for a quiet, readable stretch of >= ``asystole_s`` before the first or after the last beat.
 
@@ -242,19 +255,25 @@ def _edge_gaps(
     """
     if beats.size < 3:
         return []
-    fs = pre.fs
+    fs = pre.fs  # the rate of the screening signal; beats are at `record_fs`
     duration = quality.duration_s
-    t0, t1 = beats[0] / fs, beats[-1] / fs
+    t0, t1 = beats[0] / record_fs, beats[-1] / record_fs
     x = pre.signal_2d()
+    at = _at_rate(beats, record_fs, fs, x.shape[0])
+    gaps = [
+        (a, b, lo, hi)
+        for a, b, lo, hi in (
+            (0.0, t0, 0, int(at[0]) - int(round(0.1 * fs))),
+            (t1, duration, int(at[-1]) + int(round(0.6 * fs)), x.shape[0]),
+        )
+        if b - a >= settings.asystole_s and not any(r0 < b and r1 > a for r0, r1 in quality.unreadable_ranges)
+    ]
+    if not gaps:
+        return []
     valid = pre.valid.reshape(x.shape)
-    qrs_amp = _qrs_amplitudes(x, beats, fs)
+    qrs_amp = _qrs_amplitudes(x, at, fs)
     out = []
-    for a, b, lo, hi in (
-        (0.0, t0, 0, int(beats[0]) - int(round(0.1 * fs))),
-        (t1, duration, int(beats[-1]) + int(round(0.6 * fs)), x.shape[0]),
-    ):
-        if b - a < settings.asystole_s or any(r0 < b and r1 > a for r0, r1 in quality.unreadable_ranges):
-            continue
+    for a, b, lo, hi in gaps:
         if _quiet(x, valid, lo, hi, qrs_amp, fs):
             out.append(
                 Finding(FindingCode.ASYSTOLE, start_s=a, end_s=b, leads=leads, values={"rr_s": b - a}, confidence=0.7)
@@ -270,7 +289,14 @@ def _qrs_amplitudes(x: np.ndarray, beats: np.ndarray, fs: float) -> np.ndarray:
     seg = x[windows]  # (n, w, n_leads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows (missing leads) give NaN
-        return np.nanmedian(np.nanmax(seg, axis=1) - np.nanmin(seg, axis=1), axis=0)
+        ptp = np.nanmax(seg, axis=1) - np.nanmin(seg, axis=1)
+    # per lead (np.nanmedian goes through masked arrays on small inputs: slow)
+    out = np.full(x.shape[1], np.nan)
+    for j in range(x.shape[1]):
+        finite = ptp[:, j][np.isfinite(ptp[:, j])]
+        if finite.size:
+            out[j] = np.median(finite)
+    return out
 
 
 def _quiet(x: np.ndarray, valid: np.ndarray, a: int, b: int, qrs_amp: np.ndarray, fs: float) -> bool:
@@ -288,15 +314,16 @@ def _quiet(x: np.ndarray, valid: np.ndarray, a: int, b: int, qrs_amp: np.ndarray
 
 
 def _judge_long_gaps(
-    seq: BeatSequence, pre: PreprocessedEcg, beats: np.ndarray, settings: ScreeningSettings
+    seq: BeatSequence, pre: PreprocessedEcg, beats: np.ndarray, record_fs: float, settings: ScreeningSettings
 ) -> BeatSequence:
     """Decide, from the signal inside it, whether each RR gap of at least ``pause_s`` is a real pause.
 
     A real pause or asystole is a quiet, live line: valid samples (not lead off, clipped or missing) whose
     peak-to-peak amplitude, from 600 ms after the first beat (past its T wave) to 100 ms before the next,
-    stays below 35 % of the lead's median QRS amplitude. Such a gap counts even where the quality grading
-    called it unreadable (kurtosis and slope features read a flat line as noise). A gap that is not quiet on
-    any lead hides a missed QRS or artefact and is left out, so it raises no PAUSE or ASYSTOLE.
+    stays below 35 % of the lead's median QRS amplitude. (:func:`ecg.assess_quality` grades such a quiet,
+    live line readable -- only an exactly flat, railed or missing lead is off -- so a real pause is not
+    hidden in an unreadable range; the check here is on the gap itself.) A gap that is not quiet on any
+    lead hides a missed QRS or artefact and is left out, so it raises no PAUSE or ASYSTOLE.
     """
     if beats.size < 3:
         return seq
@@ -306,11 +333,12 @@ def _judge_long_gaps(
     fs = pre.fs
     x = pre.signal_2d()
     valid = pre.valid.reshape(x.shape)
-    qrs_amp = _qrs_amplitudes(x, beats, fs)
+    at = _at_rate(beats, record_fs, fs, x.shape[0])
+    qrs_amp = _qrs_amplitudes(x, at, fs)
     ok = seq.interval_ok.copy()
     after, before = int(round(0.6 * fs)), int(round(0.1 * fs))
     for k in cand:
-        ok[k] = _quiet(x, valid, int(beats[k]) + after, int(beats[k + 1]) - before, qrs_amp, fs)
+        ok[k] = _quiet(x, valid, int(at[k]) + after, int(at[k + 1]) - before, qrs_amp, fs)
     if np.array_equal(ok, seq.interval_ok):
         return seq
     return dataclasses.replace(seq, interval_ok=ok)
@@ -342,7 +370,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     if not isinstance(settings, ScreeningSettings):
         raise EcgValueError(f"settings: expected ScreeningSettings, got {type(settings).__name__}")
     sig, fs, leads = record.signal, record.fs, record.leads
-    pre = preprocess(sig, fs)
+    pre = screening_signal(sig, fs)
     beats = detect_qrs(sig, fs)
     quality = assess_quality(sig, fs, beats=beats, preprocessed=pre)
     findings = _lead_off_findings(quality, leads)
@@ -370,22 +398,22 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     if quality.segment_levels.shape[0]:
         seg = np.minimum((times / quality.step_s).astype(np.int64), quality.segment_levels.shape[0] - 1)
         noisy = quality.segment_levels.max(axis=1)[seg] < QualityLevel.GOOD
-    filtered = np.where(np.isfinite(pre.signal_2d()), pre.signal_2d(), 0.0)
     classes = classify_beats(
-        filtered, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy, prefiltered=True, raw=sig
+        zero_phase_screening(pre), fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
+        prefiltered=True, raw=sig, decimation=int(round(fs / pre.fs)),
     )
     seq = BeatSequence.build(
         times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
         p_wave_corr=classes.p_wave_corr,
         noisy=noisy,
     )
-    seq = _judge_long_gaps(seq, pre, beats, settings)
+    seq = _judge_long_gaps(seq, pre, beats, fs, settings)
     rate = heart_rate(beats, fs, exclude=quality.unreadable_ranges)
     hr = None if not np.isfinite(rate.bpm) else float(rate.bpm)
     findings += af_findings(seq, settings)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
-    findings += _edge_gaps(beats, pre, quality, settings, classes.leads)
+    findings += _edge_gaps(beats, fs, pre, quality, settings, classes.leads)
     findings += ventricular_findings(seq, settings)
     intervals = None
     if record.n_leads >= _MIN_LEADS_FOR_INTERVALS and beats.size >= 3:

@@ -109,7 +109,8 @@ class ScreeningSettings:
     asystole_s
         Gap without any QRS in a readable signal reported as ``ASYSTOLE`` (s).
     vt_min_beats, vt_rate_bpm, vt_sustained_s
-        A ``VT`` run is at least ``vt_min_beats`` consecutive ventricular beats faster than ``vt_rate_bpm``;
+        A ``VT`` run is at least ``vt_min_beats`` consecutive ventricular beats faster than ``vt_rate_bpm``
+        (60 / the mean cycle length of the run, coupling interval included; see :mod:`ecg.rhythm`);
         sustained when it lasts ``vt_sustained_s`` (s) or longer.
     pvc_frequent_burden
         PVC fraction of all beats from which PVCs are ``PVC_FREQUENT`` (0-1).

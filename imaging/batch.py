@@ -30,6 +30,9 @@ __all__ = ["CompressionFailure", "compress_files", "compress_paths", "output_pat
 
 log = logging.getLogger(__name__)
 
+#: Largest zip member read into memory (a guard against zip bombs; DICOM files beyond it are not expected).
+MAX_MEMBER_BYTES = 4 << 30
+
 
 @dataclass(frozen=True, slots=True)
 class CompressionFailure:
@@ -84,6 +87,10 @@ def _one(
         if source.member is not None:
             if source.path not in archives:
                 archives[source.path] = zipfile.ZipFile(source.path)
+            size = archives[source.path].getinfo(source.member).file_size
+            if size > MAX_MEMBER_BYTES:
+                message = f"{source.label}: zip member of {size} bytes exceeds {MAX_MEMBER_BYTES}"
+                return CompressionFailure(source.label, message, "ZipMemberTooLarge")
             data = archives[source.path].read(source.member)
         return compress_source(source, dst, data=data, **options)
     except ImagingError as exc:

@@ -32,6 +32,7 @@ from typing import Any
 
 import ray
 from ray.exceptions import RayError
+from sqlalchemy.exc import IntegrityError
 
 from worklist import InputRecord, Worklist, lookup_inputs, record_inputs, record_lab_results, sqlite_url, upsert_item
 from worklist.models import utcnow
@@ -166,6 +167,16 @@ def plan_batches(uploads: Sequence[Upload], settings: Settings) -> list[_Unit]:
     return out
 
 
+def _split(unit: _Unit) -> list[_Unit]:
+    """One input per unit (ECG, lab), one study per unit (imaging: a study is never split)."""
+    if unit.kind is not Kind.IMAGING:
+        return [_Unit(unit.kind, [u], unit.attempt) for u in unit.uploads]
+    studies: dict[str, list[Upload]] = defaultdict(list)
+    for u in unit.uploads:
+        studies[_study_uid(u) or f"unreadable:{u.key}"].append(u)
+    return [_Unit(unit.kind, files, unit.attempt) for files in studies.values()]
+
+
 class _Driver:
     """Submits units with a bounded window, handles failures, commits results."""
 
@@ -187,7 +198,7 @@ class _Driver:
 
     def run(self, units: Iterable[_Unit]) -> None:
         pending = deque(units)
-        cpus = max(int(ray.available_resources().get("CPU", 0) or ray.cluster_resources().get("CPU", 1)), 1)
+        cpus = max(int(ray.cluster_resources().get("CPU", 1)), 1)
         window = cpus * self.settings.pipeline.max_in_flight_per_cpu
         in_flight: dict[ray.ObjectRef, _Unit] = {}
         while pending or in_flight:
@@ -211,10 +222,11 @@ class _Driver:
             log.warning("batch of %d %s inputs failed (%s); resubmitting", len(unit.uploads), unit.kind.value, reason)
             self.summary.resubmitted += 1
             return [_Unit(unit.kind, unit.uploads, unit.attempt + 1)]
-        if len(unit.uploads) > 1 and unit.kind is not Kind.IMAGING:
-            log.warning("batch of %d %s inputs failed again; retrying one input per task", len(unit.uploads), unit.kind.value)
-            self.summary.resubmitted += len(unit.uploads)
-            return [_Unit(unit.kind, [u], unit.attempt) for u in unit.uploads]
+        parts = _split(unit)
+        if len(parts) > 1:
+            log.warning("batch of %d %s inputs failed again; retrying in %d smaller tasks", len(unit.uploads), unit.kind.value, len(parts))
+            self.summary.resubmitted += len(parts)
+            return parts
         outcome = BatchResult(
             outcomes=[
                 InputOutcome(u.key, u.kind, u.display, "failed", f"{u.display}: processing crashed its worker repeatedly ({reason}); will be retried by the next run", None, str(u.primary))
@@ -235,20 +247,28 @@ class _Driver:
         for o in result.outcomes:  # keep a copy of rejected inputs before the ledger says so
             if o.status != "ok" and o.file:
                 self.store.reject(o.file, key=o.key, reason=o.reason or "rejected", display=o.display)
-        with self.wl.session() as s, s.begin():
-            for entry in result.entries:
-                row, created = upsert_item(s, entry, settings=self.wl.settings, now=now)
-                if created:
-                    self.summary.items_created += 1
-                else:
-                    self.summary.items_updated += 1
-                self.summary.by_kind[entry.specialty.value][entry.priority] += 1
-            record_lab_results(s, result.lab_results)
-            record_inputs(
-                s,
-                (InputRecord(o.key, o.kind.value, o.display, o.status, o.reason, o.item_key) for o in result.outcomes),
-                now=now,
-            )
+        for attempt in range(3):
+            created = 0
+            try:
+                with self.wl.session() as s, s.begin():
+                    for entry in result.entries:
+                        created += upsert_item(s, entry, settings=self.wl.settings, now=now)[1]
+                    record_lab_results(s, result.lab_results)
+                    record_inputs(
+                        s,
+                        (InputRecord(o.key, o.kind.value, o.display, o.status, o.reason, o.item_key) for o in result.outcomes),
+                        now=now,
+                    )
+                break
+            except IntegrityError:
+                # another run committed the same natural key or input meanwhile: the retry updates instead
+                if attempt == 2:
+                    raise
+                log.info("concurrent writer inserted the same keys; retrying the commit")
+        self.summary.items_created += created
+        self.summary.items_updated += len(result.entries) - created
+        for entry in result.entries:
+            self.summary.by_kind[entry.specialty.value][entry.priority] += 1
         for o in result.outcomes:
             if o.status == "ok":
                 self.summary.processed += 1

@@ -119,6 +119,29 @@ finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 60), st.integers(1, 3)), elements=finite),
+       st.lists(st.integers(-10, 70), max_size=12), st.integers(0, 6), st.integers(1, 6))
+def test_beat_windows_match_padded_indexing(x, centers, pre, post):
+    centers = np.array(centers, dtype=np.int64)
+    n, n_leads = x.shape
+    want = np.zeros((centers.size, n_leads * (pre + post)))
+    for k, c in enumerate(centers):
+        for lead in range(n_leads):
+            for t in range(pre + post):
+                if 0 <= c - pre + t < n:
+                    want[k, lead * (pre + post) + t] = x[c - pre + t, lead]
+    np.testing.assert_array_equal(K.beat_windows(x, centers, pre, post), want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, st.integers(1, 50), elements=finite), st.integers(0, 9))
+def test_running_median_matches_numpy(x, half):
+    padded = np.pad(x, half, mode="edge")
+    want = np.array([np.median(padded[i : i + 2 * half + 1]) for i in range(x.size)])
+    np.testing.assert_array_equal(K.running_median(x, half), want)
+
+
+@settings(max_examples=30, deadline=None)
 @given(arrays(np.float64, (6, 24), elements=finite), arrays(np.float64, 24, elements=finite), st.integers(1, 4))
 def test_aligned_correlation_matches_reference(beats, template, max_lag):
     corr, lags = K.aligned_correlation(beats, template, max_lag)
@@ -253,6 +276,23 @@ def test_empty_and_single_beat():
     assert one.n_beats == 1 and one.labels[0] == BeatClass.NORMAL
 
 
+@pytest.mark.parametrize("pattern", ["NNNNNNNNV", "NNV"])
+def test_decimated_screening_signal_classifies_like_the_raw_path(pattern):
+    """screen()'s path: the zero-phase screening signal at fs / d, beats and raw signal at fs."""
+    from ecg.preprocess import screening_signal
+
+    syn = synth_ecg(sinus_rr(80, 70, seed=3), ectopic_pattern(81, pattern), seed=3)
+    pre = screening_signal(syn.record.signal, syn.fs, zero_phase=True)
+    d = int(round(syn.fs / pre.fs))
+    classes = classify_beats(
+        pre.signal_2d(), syn.fs, syn.beat_samples, leads=syn.record.leads, prefiltered=True,
+        raw=syn.record.signal, decimation=d,
+    )
+    assert classes.fs == syn.fs and np.array_equal(classes.samples, syn.beat_samples)
+    se, ppv = _score(classes, syn.beat_samples, syn.beat_kinds, syn.fs)
+    assert se >= 0.95 and ppv >= 0.95, (pattern, classes.symbols)
+
+
 def test_small_false_detections_are_unknown():
     """Detections on T waves or baseline (a fraction of the QRS amplitude) are not beats to classify."""
     syn = synth_ecg(sinus_rr(30, 60, seed=5), seed=5)
@@ -278,6 +318,9 @@ def test_small_false_detections_are_unknown():
         ({"noisy": np.zeros(5, dtype=bool)}, "noisy"),
         ({"usable_leads": np.ones(3, dtype=bool)}, "usable_leads"),
         ({"raw": np.zeros((10, 2))}, "raw"),
+        ({"decimation": 2}, "decimation"),
+        ({"decimation": 0, "prefiltered": True}, "decimation"),
+        ({"decimation": 2, "prefiltered": True}, "raw"),
         ({"signal": np.array([["a", "b"]] * 400)}, "signal"),
     ],
 )

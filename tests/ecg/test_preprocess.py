@@ -330,3 +330,89 @@ def test_all_filters_off_is_identity_on_valid_samples() -> None:
     x[100:150, 0] = np.nan
     out = preprocess(x, 360.0, highpass_hz=None, lowpass_hz=None, powerline_hz=None)
     np.testing.assert_array_equal(out.signal, x)
+
+
+# ---------------------------------------------------------------- screening signal (one causal pass, decimated)
+def ref_screening(x: np.ndarray, fs: float, flat_run: int, rail_run: int) -> tuple[np.ndarray, ...]:
+    """Plain-Python screening_signal: reference masks, block means, scipy.sosfilt restarted after gaps."""
+    from ecg.preprocess import _screening_filter, screening_decimation
+
+    d = screening_decimation(fs)
+    n, n_leads = x.shape
+    m = -(-n // d)
+    sos, zi = (a.copy() for a in _screening_filter(fs / d, 0.5, 40.0, 50.0))
+    out = [np.full((m, n_leads), np.nan)] + [np.zeros((m, n_leads), dtype=bool) for _ in range(3)]
+    for j in range(n_leads):
+        col = x[:, j]
+        finite = col[~np.isnan(col)]
+        lo, hi = (finite.min(), finite.max()) if finite.size and finite.max() > finite.min() else (-np.inf, np.inf)
+        sat = ref_rail_runs(col, lo, hi, rail_run)
+        flat = ref_constant_runs(col, flat_run) & ~sat
+        for mask, k in ((np.isnan(col), 1), (flat, 2), (sat, 3)):
+            out[k][:, j] = np.pad(mask, (0, m * d - n)).reshape(m, d).any(axis=1)
+        out[2][:, j] &= ~out[3][:, j]
+        bad = out[1][:, j] | out[2][:, j] | out[3][:, j]
+        means = np.array([col[k * d : (k + 1) * d].mean() for k in range(m)])
+        k = 0
+        while k < m:
+            if bad[k]:
+                k += 1
+                continue
+            stop = k
+            while stop < m and not bad[stop]:
+                stop += 1
+            seg = means[k:stop]
+            out[0][k:stop, j] = sps.sosfilt(sos, seg, zi=zi * seg[0])[0]
+            k = stop
+    return tuple(out)
+
+
+@pytest.mark.parametrize("fs", [250.0, 360.0, 500.0, 1000.0])
+def test_screening_signal_matches_reference(fs: float) -> None:
+    from ecg.preprocess import screening_decimation, screening_signal
+
+    x = ecg_like(fs, 6.0, n_leads=2)
+    x[int(1.0 * fs) : int(1.5 * fs), 0] = np.nan
+    x[int(2.0 * fs) : int(2.6 * fs), 1] = 0.7  # flat (lead off) run
+    x[int(3.0 * fs) : int(3.1 * fs), 0] = np.nanmax(x[:, 0]) + 1.0  # pinned at the rail
+    got = screening_signal(x, fs)
+    d = screening_decimation(fs)
+    assert got.fs == fs / d and fs / d >= 150.0 and got.signal.shape == (-(-x.shape[0] // d), 2)
+    want = ref_screening(x, fs, int(round(0.25 * fs)), max(3, int(round(0.015 * fs))))
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
+
+
+def test_screening_zero_phase_matches_scipy_sosfiltfilt_shape() -> None:
+    """Forward-backward at the decimated rate: no delay at the QRS, unlike the causal pass."""
+    from ecg.preprocess import screening_signal, zero_phase_screening
+
+    fs = 360.0
+    x = ecg_like(fs, 8.0, n_leads=1)[:, 0]
+    causal = screening_signal(x, fs)
+    both = screening_signal(x, fs, zero_phase=True)
+    np.testing.assert_allclose(zero_phase_screening(causal)[:, 0], both.signal)
+    peak_true = int(round((0.3 + 5 * 60 / 72) * causal.fs))
+    seg = slice(peak_true - 20, peak_true + 20)
+    assert abs(int(np.argmax(both.signal[seg])) - 20) <= 1
+    assert int(np.argmax(causal.signal[seg])) - 20 >= 1  # the causal low-pass delays the R peak
+
+
+def test_screening_signal_edge_cases() -> None:
+    from ecg.preprocess import screening_decimation, screening_signal
+
+    assert [screening_decimation(f) for f in (100.0, 250.0, 300.0, 360.0, 500.0, 1000.0, 257.0)] == [1, 1, 2, 2, 2, 5, 1]
+    empty = screening_signal(np.zeros((0, 3)), 500.0)
+    assert empty.signal.shape == (0, 3)
+    one = screening_signal(np.arange(7.0), 360.0)
+    assert one.signal.shape == (4,) and one.fs == 180.0
+    dead = screening_signal(np.full((3600, 2), np.nan), 360.0)
+    assert dead.missing.all() and np.isnan(dead.signal).all()
+    big_endian = ecg_like(360.0, 3.0, n_leads=2).astype(">f4")[::-1]
+    np.testing.assert_allclose(
+        screening_signal(big_endian, 360.0).signal,
+        screening_signal(np.ascontiguousarray(big_endian, dtype=np.float64), 360.0).signal,
+    )
+    with pytest.raises(EcgValueError, match="flat_min_s"):
+        screening_signal(np.zeros(100), 360.0, flat_min_s=0.0)

@@ -190,16 +190,68 @@ def test_short_and_empty_records(n: int) -> None:
 
 
 def test_nan_lead_and_preprocessed_reuse() -> None:
+    from ecg.preprocess import screening_signal
+
     fs = 500.0
     x = ecg_like(fs, 10.0, n_leads=2)
     x[:, 1] = np.nan
-    pre = preprocess(x, fs)
+    pre = screening_signal(x, fs)
     q1 = assess_quality(x, fs, preprocessed=pre)
     q2 = assess_quality(x, fs)
     assert q1.to_dict() == q2.to_dict()
+    full = assess_quality(x, fs, preprocessed=preprocess(x, fs))  # the full-rate preprocessing is accepted too
+    assert full.level is QualityLevel.GOOD and full.lead_levels == q1.lead_levels
     assert q1.lead_levels[1] is QualityLevel.UNREADABLE and not q1.lead_off[1]
     with pytest.raises(EcgValueError, match="preprocessed"):
         assess_quality(x[:100], fs, preprocessed=pre)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(0.0, 1e3, allow_nan=False), min_size=1, max_size=600),
+    share=st.floats(0.01, 1.0),
+)
+def test_top_sum_matches_sorting(values: list[float], share: float) -> None:
+    arr = np.array(values)
+    k = max(1, min(arr.size, int(share * arr.size)))
+    got = qk._top_sum(arr, arr.size, k, np.empty(arr.size))
+    assert got == pytest.approx(np.sort(arr)[::-1][:k].sum(), rel=1e-12, abs=1e-12)
+
+
+def test_quiet_live_line_is_readable_but_a_flat_one_is_lead_off() -> None:
+    """Asystole is a quiet, live line: readable; a disconnected electrode is exactly flat: lead off."""
+    fs = 360.0
+    rng = np.random.default_rng(3)
+    x = ecg_like(fs, 40.0, n_leads=1)[:, 0]
+    gap = slice(int(14 * fs), int(24 * fs))
+    quiet, flat = x.copy(), x.copy()
+    quiet[gap] = quiet[gap.start] + 0.01 * rng.standard_normal(gap.stop - gap.start)
+    flat[gap] = 0.0
+    q_quiet, q_flat = assess_quality(quiet, fs), assess_quality(flat, fs)
+    assert q_quiet.unreadable_ranges == () and q_quiet.lead_off_ranges == ((),)
+    assert q_quiet.level is not QualityLevel.UNREADABLE
+    assert len(q_flat.unreadable_ranges) == 1 and len(q_flat.lead_off_ranges[0]) == 1
+    start, end = q_flat.lead_off_ranges[0][0]
+    assert 14.0 <= start <= 16.0 and 22.0 <= end <= 24.0
+
+
+def test_consistent_beats_confirm_a_marginal_record() -> None:
+    """Coarse fibrillatory-like waves make every window 'acceptable'; consistent beats keep it readable."""
+    fs = 300.0
+    rng = np.random.default_rng(7)
+    t = np.arange(int(30 * fs)) / fs
+    beats_s = np.cumsum(rng.uniform(0.45, 0.95, 60))
+    beats_s = beats_s[beats_s < 29.5]
+    x = np.zeros_like(t)
+    for b in beats_s:
+        x += 0.6 * np.exp(-0.5 * ((t - b) / 0.012) ** 2)
+    x += 0.12 * np.sin(2 * np.pi * 6.3 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t))  # f waves
+    x += 0.02 * rng.standard_normal(t.size)
+    beats = np.round(beats_s * fs).astype(np.int64)
+    without = assess_quality(x, fs, confirm_template_corr=2.0, beats=beats)  # confirmation disabled
+    with_beats = assess_quality(x, fs, beats=beats)
+    assert with_beats.readable_fraction == without.readable_fraction
+    assert with_beats.level >= without.level and with_beats.level is not QualityLevel.UNREADABLE
 
 
 @pytest.mark.parametrize(
@@ -224,7 +276,8 @@ def test_quality_invariants(n: int, n_leads: int, fs: float, seed: int) -> None:
     x[rng.random(x.shape) < 0.05] = np.nan
     q = assess_quality(x, fs)
     assert 0.0 <= q.readable_fraction <= 1.0 and len(q.lead_levels) == n_leads
-    assert q.segment_levels.shape == (int(np.ceil(n / round(2.0 * fs))), n_leads)
+    step = round(q.step_s * fs)  # whole decimated samples: 2 s, or within a few ms of it
+    assert abs(q.step_s - 2.0) < 0.02 and q.segment_levels.shape == (int(np.ceil(n / step)), n_leads)
     for ranges in (q.unreadable_ranges, *q.lead_unreadable_ranges, *q.lead_off_ranges):
         flat = [t for r in ranges for t in r]
         assert flat == sorted(flat) and all(0.0 <= t <= q.duration_s + 1e-9 for t in flat)

@@ -255,3 +255,239 @@ def test_short_ventricular_run_in_marginal_signal_is_not_vt():
     assert [f for f in found if f.code is FindingCode.PVC][0].values["n_runs_in_noise"] == 1
     with pytest.raises(EcgValueError, match="noisy"):
         BeatSequence.build(t, lab, duration_s=30.0, noisy=np.zeros(3, dtype=bool))
+
+
+# ----------------------------------------------------------------- VT rate: mean cycle length of the run
+
+
+def test_vt_rate_is_mean_cycle_length_coupling_included():
+    """A triplet whose beats end cycles of 0.517, 0.767 and 0.597 s (MIT-BIH 223 at 00:16:53) runs at
+    60 * 3 / 1.881 = 95.7 bpm: a slow ventricular salvo, not VT, although its mean instantaneous rate
+    (116, 78, 101 bpm) would be 98 and its fastest cycle 116 bpm."""
+    lab = labels_from("N" * 10 + "VVV" + "N" * 10)
+    rr = np.full(lab.size - 1, 0.72)
+    rr[9:12] = (0.517, 0.767, 0.597)
+    rr[12] = 1.03
+    found = ventricular_findings(seq_from_rr(rr, lab), S)
+    assert not any(f.code is FindingCode.VT for f in found)
+    (pvc,) = [f for f in found if f.code is FindingCode.PVC]
+    assert pvc.values["n_slow_runs"] == 1 and pvc.values["n_runs"] == 1
+
+
+@pytest.mark.parametrize("cycles", [(0.45, 0.50, 0.52), (0.59, 0.59, 0.59), (0.40, 0.35, 0.38, 0.36, 0.41)])
+def test_vt_rate_value_is_beats_over_their_cycles(cycles):
+    n = len(cycles)
+    lab = labels_from("N" * 8 + "V" * n + "N" * 8)
+    rr = np.full(lab.size - 1, 0.8)
+    rr[7 : 7 + n] = cycles
+    (vt,) = [f for f in ventricular_findings(seq_from_rr(rr, lab), S) if f.code is FindingCode.VT]
+    assert vt.values["rate_bpm"] == pytest.approx(60.0 * n / sum(cycles))
+    assert vt.values["n_beats"] == n
+
+
+def test_vt_rate_without_readable_coupling_uses_the_runs_own_cycles():
+    lab = labels_from("VVVV" + "N" * 8)
+    rr = np.r_[0.5, 0.5, 0.55, np.full(8, 0.8)]
+    (vt,) = [f for f in ventricular_findings(seq_from_rr(rr, lab), S) if f.code is FindingCode.VT]
+    assert vt.values["rate_bpm"] == pytest.approx(60.0 * 3 / 1.55)
+
+
+@pytest.mark.parametrize(("cycle_s", "is_vt"), [(0.605, False), (0.595, True)])
+def test_vt_needs_a_mean_cycle_below_600_ms(cycle_s, is_vt):
+    lab = labels_from("N" * 8 + "VVV" + "N" * 8)
+    rr = np.full(lab.size - 1, 0.8)
+    rr[7:10] = cycle_s  # 99.2 / 100.8 bpm
+    found = ventricular_findings(seq_from_rr(rr, lab), S)
+    assert any(f.code is FindingCode.VT for f in found) is is_vt
+    slower = ScreeningSettings(vt_rate_bpm=95.0)
+    assert any(f.code is FindingCode.VT for f in ventricular_findings(seq_from_rr(rr, lab), slower))
+
+
+# ------------------------------------------------------------------ vectorised paths vs their references
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.floats(0.0, 0.9))
+def test_rate_window_kernel_matches_numpy(seed, n_win, p_bad):
+    from ecg import _rhythm_kernels as RK
+
+    rng = np.random.default_rng(seed)
+    rr = rng.uniform(0.3, 1.5, 200)
+    ok = rng.random(200) >= p_bad
+    lo = rng.integers(0, 200, n_win).astype(np.int64)
+    hi = np.minimum(lo + rng.integers(0, 60, n_win), 200).astype(np.int64)
+    table = RK.window_rate_statistics(rr, ok, lo, hi)
+    for (a, b), row in zip(zip(lo, hi), table):
+        sel = rr[a:b][ok[a:b]]
+        assert row[2] == sel.size and row[1] == pytest.approx(sel.sum())
+        if sel.size:
+            assert row[0] == np.median(sel)
+        else:
+            assert np.isnan(row[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_vectorised_af_decisions_match_is_af(seed):
+    """``_af_decisions`` (all windows at once) gives :meth:`AfStatistics.is_af` of every row."""
+    from ecg.rhythm import AfStatistics, _af_decisions
+
+    rng = np.random.default_rng(seed)
+    n = 200
+    table = np.column_stack([
+        rng.uniform(0.0, 0.3, n), rng.uniform(0.0, 1.0, n), rng.integers(4, 40, n).astype(float),
+        rng.uniform(40, 160, n), rng.uniform(0.0, 0.2, n), rng.uniform(-0.5, 1.0, n), rng.uniform(0.0, 1.0, n),
+    ])
+    table[rng.random(n) < 0.1, 4:] = np.nan
+    table[rng.random(n) < 0.1, 5] = np.nan
+    table[rng.random(n) < 0.05, 0] = np.nan
+    got = _af_decisions(table, S)
+    for row, g in zip(table, got):
+        if not np.isfinite(row[0]):
+            assert not g
+            continue
+        ref = AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6]).is_af(S)
+        assert bool(g) == ref
+
+
+def test_rate_findings_match_per_window_medians():
+    """The long-record rate path equals a plain loop of ``np.median`` over each window."""
+    rr = np.concatenate([sinus_rr(300, 72, seed=20), sinus_rr(200, 45, seed=21), sinus_rr(300, 72, seed=22)])
+    lab = np.full(rr.size + 1, N, dtype=np.int8)
+    lab[::17] = V
+    seq = seq_from_rr(rr, lab)
+    found = rate_findings(seq, S)
+    (brady,) = [f for f in found if f.code is FindingCode.BRADY]
+    ok = seq.interval_ok & (lab[:-1] == N) & (lab[1:] == N)
+    mids = 0.5 * (seq.times_s[:-1] + seq.times_s[1:])
+    win = S.rate_sustained_s
+    starts = np.arange(0.0, seq.duration_s - win + win / 6, win / 6)
+    slow = []
+    for t0 in starts:
+        sel = ok & (mids >= t0) & (mids < t0 + win)
+        if rr[sel].sum() >= 0.4 * win and sel.sum() >= 3:
+            slow.append(60.0 / np.median(rr[sel]))
+    assert brady.values["rate_bpm"] == pytest.approx(min(slow))
+
+
+# ------------------------------------------------------------------------- AF: evidence and baselines
+
+
+def test_short_record_needs_enough_clean_pairs():
+    seq = seq_from_rr(af_rr(9, 95, seed=30))  # 10 beats, 8 pairs: judged
+    few = seq_from_rr(af_rr(7, 95, seed=30))  # 8 beats, 6 pairs: too few to judge
+    assert af_findings(few, S) == []
+    stats = af_statistics(seq.rr_s, np.ones(9, dtype=bool))
+    assert stats is not None and (af_findings(seq, S) != []) == stats.is_af(S)
+
+
+def test_short_record_judged_only_when_most_intervals_are_clean():
+    rr = af_rr(40, 95, seed=31)
+    lab = np.full(41, N, dtype=np.int8)
+    lab[1::2] = V  # every other beat ectopic: no clean interval left
+    assert af_findings(seq_from_rr(rr, lab), S) == []
+    lab = np.full(41, N, dtype=np.int8)
+    lab[13::2] = SV  # 11 clean intervals, then frequent ectopy: the clean minority does not speak for the record
+    assert af_statistics(rr, np.r_[np.ones(12, dtype=bool), np.zeros(28, dtype=bool)]) is not None
+    assert af_findings(seq_from_rr(rr, lab), S) == []
+    assert af_findings(seq_from_rr(rr), S) != []
+
+
+@pytest.mark.parametrize("rsa", [0.10, 0.15])
+def test_long_sinus_arrhythmia_without_p_wave_evidence_is_not_af(rsa):
+    """Respiratory RR modulation of +-10-15 % over 10 min, no P-wave information at all."""
+    seq = seq_from_rr(sinus_rr(700, 70, rsa=rsa, seed=32))
+    assert af_findings(seq, S) == []
+
+
+def test_sinus_level_p_waves_veto_irregular_stretch_in_long_record():
+    """An irregular stretch whose P waves stay at the record's own sinus level is not AF; the same
+    stretch with fibrillatory (inconsistent) atrial activity is."""
+    rng = np.random.default_rng(33)
+    rr = np.concatenate([sinus_rr(600, 65, seed=34), af_rr(300, 75, cv=0.12, seed=35), sinus_rr(300, 65, seed=36)])
+    # a lead with weak P waves: sinus-level consistency below af_p_wave_corr, so only the baseline can veto
+    pw_level = np.clip(rng.normal(0.74, 0.12, rr.size + 1), -1, 1)
+    assert np.median(pw_level) < S.af_p_wave_corr
+    pw_fib = pw_level.copy()
+    pw_fib[601:900] = rng.normal(0.3, 0.2, 299)
+    assert af_findings(seq_from_rr(rr, p_wave_corr=pw_fib), S) != []
+    assert af_findings(seq_from_rr(rr, p_wave_corr=pw_level), S) == []
+    assert af_findings(seq_from_rr(rr), S) != []  # no P-wave information: RR irregularity decides
+
+
+@pytest.mark.parametrize("long_record", [False, True])
+def test_mild_irregularity_in_marginal_signal_is_not_af(long_record):
+    """Mostly marginal signal: P-wave evidence is unreliable, so only a strong irregularity makes AF."""
+    from ecg.rhythm import _AF_STRONG
+
+    n = 400 if long_record else 50
+    mild = af_rr(n, 67, cv=0.07, seed=50)  # median |dRR| ~ 7 % of RR: past the AF thresholds, not far
+    stats = af_statistics(mild, np.ones(n, dtype=bool))
+    assert stats.is_af(S) and stats.irregularity(S) < _AF_STRONG
+    strong = af_rr(n, 80, cv=0.25, seed=51)
+    for rr, expected in ((mild, False), (strong, True)):
+        t = 1.0 + np.concatenate([[0.0], np.cumsum(rr)])
+        lab = np.full(t.size, N, dtype=np.int8)
+        marginal = BeatSequence.build(t, lab, duration_s=t[-1] + 1, noisy=np.ones(t.size, dtype=bool))
+        good = BeatSequence.build(t, lab, duration_s=t[-1] + 1, noisy=np.zeros(t.size, dtype=bool))
+        assert (af_findings(marginal, S) != []) is expected
+        assert af_findings(good, S) != []
+
+
+# --------------------------------------------------------------- whole screening on synthetic ECGs
+
+
+def test_synthetic_ecg_pause_of_three_seconds_is_stat():
+    from ecg.screen import screen
+
+    from .synthetic import synth_ecg
+
+    rr = sinus_rr(40, 70, seed=40)
+    rr[20] = 3.4
+    s = screen(synth_ecg(rr, seed=40).record)
+    (pause,) = s.of(FindingCode.PAUSE)
+    assert pause.values["rr_s"] == pytest.approx(3.4, abs=0.02) and s.priority == "stat"
+    rr[20] = 2.5
+    s = screen(synth_ecg(rr, seed=40).record)
+    assert s.of(FindingCode.PAUSE)[0].values["rr_s"] == pytest.approx(2.5, abs=0.02) and s.priority == "urgent"
+
+
+@pytest.mark.parametrize(("rsa", "fs", "n_leads"), [(0.10, 360.0, 2), (0.15, 360.0, 2), (0.15, 300.0, 1)])
+def test_synthetic_sinus_arrhythmia_is_not_af(rsa, fs, n_leads):
+    from ecg.screen import screen
+
+    from .synthetic import synth_ecg
+
+    s = screen(synth_ecg(sinus_rr(60, 62, rsa=rsa, seed=41), fs=fs, n_leads=n_leads, seed=41).record)
+    assert not s.has(FindingCode.AF) and s.priority == "routine"
+
+
+@pytest.mark.parametrize("pattern", ["NV", "NNV"])
+def test_synthetic_ventricular_bigeminy_trigeminy_are_not_af(pattern):
+    from ecg.screen import screen
+
+    from .synthetic import ectopic_pattern, synth_ecg
+
+    s = screen(synth_ecg(np.full(60, 0.85), ectopic_pattern(61, pattern), seed=42).record)
+    assert not s.has(FindingCode.AF)
+    assert s.of(FindingCode.PVC)[0].detail == {"NV": "bigeminy", "NNV": "trigeminy"}[pattern]
+
+
+def test_synthetic_atrial_bigeminy_with_p_waves_is_not_af():
+    """Early sinus-like beats every other beat (long-short RR, P waves present): a pattern, not AF."""
+    from ecg.screen import screen
+
+    from .synthetic import synth_ecg
+
+    rr = np.tile([1.05, 0.62], 30) + np.random.default_rng(43).normal(0, 0.006, 60)
+    s = screen(synth_ecg(rr, seed=43).record)
+    assert not s.has(FindingCode.AF)
+
+
+def test_synthetic_af_is_found():
+    from ecg.screen import screen
+
+    from .synthetic import synth_ecg
+
+    s = screen(synth_ecg(af_rr(60, 95, seed=44), atrial="f", seed=44).record)
+    assert s.has(FindingCode.AF) and s.priority == "urgent"

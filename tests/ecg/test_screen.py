@@ -173,3 +173,27 @@ def test_quiet_lead_in_gives_no_false_vt_or_asystole():
     s = screen(syn.record)
     assert not ({FindingCode.VT, FindingCode.AF} & _codes(s))
     assert s.priority != "stat" or s.has(FindingCode.ASYSTOLE)
+
+
+@pytest.mark.parametrize("fs", [250.0, 500.0, 1000.0])
+def test_sampling_rates_of_the_screening_signal(fs):
+    """screen() works on a decimated screening signal; beats, times and rates stay at the record's fs."""
+    syn = synth_ecg(sinus_rr(30, 70, seed=6), ectopic_pattern(31, "NNNNNNV"), fs=fs, seed=6)
+    s = screen(syn.record)
+    assert s.fs == fs and s.beats.fs == fs and abs(s.n_beats - syn.beat_samples.size) <= 1
+    assert s.beats.samples.max() < syn.record.signal.shape[0]  # beat indices at fs, not the decimated rate
+    assert s.heart_rate_bpm == pytest.approx(70, abs=4)
+    assert s.beat_counts["ventricular"] >= 3 and s.quality.level.label != "unreadable"
+
+
+def test_disconnected_lead_and_gap_do_not_hide_the_rhythm():
+    """An exactly flat lead is reported off; a NaN gap in the other lead is skipped; the rhythm is read."""
+    syn = synth_ecg(sinus_rr(40, 72, seed=8), n_leads=3, seed=8)
+    sig = syn.record.signal.copy()
+    sig[:, 2] = 0.25  # electrode off: a constant line
+    sig[int(10 * syn.fs) : int(11 * syn.fs), 1] = np.nan
+    record = EcgRecord(sig, syn.fs, syn.record.leads, syn.record.metadata)
+    s = screen(record)
+    assert s.quality.lead_off == (False, False, True)
+    assert FindingCode.LEAD_OFF in _codes(s) and s.heart_rate_bpm == pytest.approx(72, abs=3)
+    assert s.beat_counts["normal"] >= 38

@@ -50,10 +50,29 @@ def test_mitdb_223_long_vt_episodes(shared_data):
     assert any(f.detail == "sustained" for f in vt)
 
 
+def test_mitdb_223_vt_findings_lie_in_annotated_runs(shared_data):
+    """Every VT finding of 223 overlaps an annotated (VT episode, and the fast 3-beat run at 00:12:27 is
+    found. The triplets at 00:16:53, 00:24:02 and 00:27:34 are annotated (VT but run at 96-98 bpm by their
+    mean cycle length (88-90 bpm by their own V-V cycles): slower than vt_rate_bpm, so they are not VT."""
+    s = _mitdb(shared_data, "223")
+    annotated = [(578.3, 633.3), (747.4, 749.2), (1013.2, 1015.3), (1043.2, 1082.2), (1442.2, 1444.5),
+                 (1551.1, 1554.4), (1654.8, 1657.1)]
+    vt = s.of(FindingCode.VT)
+    assert all(any(_overlaps(f, a - 1.0, b + 1.0) for a, b in annotated) for f in vt)
+    assert any(_overlaps(f, 747.4, 749.2) for f in vt)
+    assert all(f.values["rate_bpm"] > 100.0 for f in vt)
+
+
 @pytest.mark.parametrize("name", ["100", "118", "119"])
 def test_mitdb_no_vt_no_af(name, shared_data):
     s = _mitdb(shared_data, name)
     assert not s.has(FindingCode.VT) and not s.has(FindingCode.AF)
+
+
+def test_mitdb_108_sinus_arrhythmia_is_not_af(shared_data):
+    """108: sinus rhythm with marked sinus arrhythmia and first-degree block; its irregular stretches keep
+    the record's own sinus-level P waves, so the within-record P-wave baseline vetoes AF."""
+    assert not _mitdb(shared_data, "108").has(FindingCode.AF)
 
 
 def test_mitdb_119_bigeminy_is_not_af(shared_data):
@@ -68,7 +87,7 @@ def test_mitdb_202_af_episodes_covered(shared_data):
     # annotated (AFIB / (AFL from 411338, 423479-464994, 468678 to the end of the record (samples at 360 Hz)
     ref = [(411338 / 360, 416822 / 360), (423479 / 360, 464994 / 360), (468678 / 360, 650000 / 360)]
     covered = sum(max(0.0, min(e1, e2) - max(s1, s2)) for s1, e1 in ref for s2, e2 in af)
-    assert covered / sum(e - s for s, e in ref) >= 0.85
+    assert covered / sum(e - s for s, e in ref) >= 0.90  # benchmark: 0.926
     assert not s.has(FindingCode.VT)
 
 
@@ -97,7 +116,10 @@ def test_cinc2017_af_and_noise(shared_data):
             assert s.codes() in ((FindingCode.UNREADABLE,), (FindingCode.LEAD_OFF, FindingCode.UNREADABLE),
                                  (FindingCode.UNREADABLE, FindingCode.LEAD_OFF))
     lab_a, af_a, unread_a = np.array(lab), np.array(af), np.array(unread)
-    assert af_a[lab_a == "A"].mean() >= 0.72  # AF sensitivity (benchmark: 0.80)
+    is_a = lab_a == "A"
+    tp, fp, fn = np.sum(af_a & is_a), np.sum(af_a & ~is_a), np.sum(~af_a & is_a)
+    assert af_a[is_a].mean() >= 0.76  # AF sensitivity (benchmark: 0.84; 0.88 once A00164 is readable)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.80  # F1 of AF against all others (benchmark: 0.875)
     assert 1.0 - af_a[lab_a == "N"].mean() >= 0.95  # specificity against normal rhythm
     assert unread_a[lab_a == "~"].mean() >= 0.5
     assert unread_a[lab_a == "N"].mean() <= 0.05

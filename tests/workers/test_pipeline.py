@@ -236,3 +236,72 @@ def test_killed_driver_rerun_finishes_the_rest(tmp_path):
     assert rerun.skipped == done_before and rerun.processed == n - done_before
     assert _items_by_specialty(rerun.db) == Counter({"cardiology": n})
     assert _ok_inputs(rerun.db) == n
+
+
+def test_input_that_keeps_killing_its_worker_is_set_aside_then_retried(tmp_path):
+    """Every ECG task is killed: batches are resubmitted, split, then their inputs set aside as "failed"
+    (the run still ends); the next run, with healthy workers, processes exactly those."""
+    n = 4
+    inbox = make_ecg_inbox(tmp_path / "inbox", n)
+    settings = Settings.from_mapping({"pipeline": {"ecg_batch": 2, "task_retries": 0, "resubmits": 0}})
+    done = threading.Event()
+    killed: list[int] = []
+
+    def killer() -> None:
+        while not done.is_set():
+            for pid in _ray_task_pids("run_ecg_batch"):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        first = run_pipeline([inbox], store_dir=tmp_path / "store", settings=settings, progress=False)
+    finally:
+        done.set()
+        thread.join()
+    assert killed and first.error is None
+    failed = [r for r in first.rejected if r["status"] == "failed"]
+    assert failed, "no input was set aside although every task was killed"
+    assert all("crashed its worker" in r["reason"] for r in failed)
+    assert first.processed + len(failed) == n
+    assert first.exit_code == EXIT_REJECTED
+
+    second = run_pipeline([inbox], store_dir=tmp_path / "store", progress=False)
+    assert second.rejected == [] and second.processed == len(failed) and second.skipped == n - len(failed)
+    assert _items_by_specialty(second.db) == Counter({"cardiology": n})
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_concurrent_runs_on_one_inbox_duplicate_nothing(tmp_path, request, backend):
+    n = 12
+    inbox = make_ecg_inbox(tmp_path / "inbox", n)
+    db_url = request.getfixturevalue("pg_database") if backend == "postgres" else None
+    if db_url:  # a fresh database of the module's server
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS concurrent_runs WITH (FORCE)"))
+            conn.execute(text("CREATE DATABASE concurrent_runs"))
+        admin.dispose()
+        db_url = db_url.replace("/postgres?", "/concurrent_runs?")
+        Worklist.open(db_url).dispose()  # schema first, so the two runs do not race on CREATE TABLE
+    settings = Settings.from_mapping({"pipeline": {"ecg_batch": 2}})
+    results = []
+
+    def one_run() -> None:
+        results.append(run_pipeline([inbox], store_dir=tmp_path / "store", db_url=db_url, settings=settings, progress=False))
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.error for r in results] == [None, None]
+    assert sum(r.items_created for r in results) == n
+    assert _items_by_specialty(results[0].db) == Counter({"cardiology": n})
