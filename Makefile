@@ -20,6 +20,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.qrs
+	$(PY) -m benchmarks.screen
+	$(PY) -m benchmarks.lab
+	$(PY) -m benchmarks.compress --n 200
+	$(PY) -m benchmarks.month
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
