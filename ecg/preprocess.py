@@ -169,10 +169,21 @@ def design_filter(
     return _design_filter_cached(float(fs), highpass_hz, lowpass_hz, powerline_hz).copy()
 
 
-@functools.lru_cache(maxsize=64)
-def _design_filter_cached(
-    fs: float, highpass_hz: float | None, lowpass_hz: float | None, powerline_hz: float | None
+def _design_sos(
+    fs: float,
+    highpass_hz: float | None,
+    lowpass_hz: float | None,
+    powerline_hz: float | None,
+    *,
+    lowpass_order: int,
+    passes: int,
+    notch_skip_db: float,
 ) -> np.ndarray:
+    """Second-order sections: Butterworth high-pass, Butterworth low-pass, mains notches with harmonics.
+
+    A notch is skipped where the low-pass (applied ``passes`` times) already attenuates the harmonic by
+    ``notch_skip_db`` or more.
+    """
     nyquist = fs / 2.0
     sections: list[np.ndarray] = []
     if highpass_hz is not None:
@@ -184,7 +195,7 @@ def _design_filter_cached(
         if lowpass_hz <= 0 or (highpass_hz is not None and lowpass_hz <= highpass_hz):
             raise EcgValueError(f"lowpass_hz: expected a cut-off above highpass_hz ({highpass_hz}), got {lowpass_hz}")
         if lowpass_hz < 0.95 * nyquist:
-            lowpass = sps.butter(_LOWPASS_ORDER, lowpass_hz, btype="lowpass", fs=fs, output="sos")
+            lowpass = sps.butter(lowpass_order, lowpass_hz, btype="lowpass", fs=fs, output="sos")
             sections.append(lowpass)
         else:
             logger.debug("lowpass_hz=%s at/above Nyquist of fs=%s: no low-pass", lowpass_hz, fs)
@@ -196,12 +207,23 @@ def _design_filter_cached(
             attenuation_db = 0.0
             if lowpass is not None:
                 _, h = sps.sosfreqz(lowpass, worN=[harmonic], fs=fs)
-                attenuation_db = -2.0 * 20.0 * np.log10(max(abs(h[0]), 1e-300))  # two passes
-            if attenuation_db < _NOTCH_SKIP_DB:
+                attenuation_db = -passes * 20.0 * np.log10(max(abs(h[0]), 1e-300))
+            if attenuation_db < notch_skip_db:
                 b, a = sps.iirnotch(harmonic, _NOTCH_Q, fs=fs)
                 sections.append(sps.tf2sos(b, a))
             harmonic += powerline_hz
     sos = np.ascontiguousarray(np.vstack(sections)) if sections else np.zeros((0, 6))
+    return sos
+
+
+@functools.lru_cache(maxsize=64)
+def _design_filter_cached(
+    fs: float, highpass_hz: float | None, lowpass_hz: float | None, powerline_hz: float | None
+) -> np.ndarray:
+    sos = _design_sos(
+        fs, highpass_hz, lowpass_hz, powerline_hz,
+        lowpass_order=_LOWPASS_ORDER, passes=2, notch_skip_db=_NOTCH_SKIP_DB,
+    )
     sos.setflags(write=False)
     return sos
 
@@ -390,34 +412,11 @@ def screening_decimation(fs: float) -> int:
 
 @functools.lru_cache(maxsize=64)
 def _screening_filter(fs: float, highpass_hz: float | None, lowpass_hz: float | None, powerline_hz: float | None):
-    nyquist = fs / 2.0
-    sections: list[np.ndarray] = []
-    if highpass_hz is not None:
-        if not 0 < highpass_hz < nyquist:
-            raise EcgValueError(f"highpass_hz: expected 0 < highpass_hz < Nyquist ({nyquist} Hz), got {highpass_hz}")
-        sections.append(sps.butter(_HIGHPASS_ORDER, highpass_hz, btype="highpass", fs=fs, output="sos"))
-    lowpass = None
-    if lowpass_hz is not None:
-        if lowpass_hz <= 0 or (highpass_hz is not None and lowpass_hz <= highpass_hz):
-            raise EcgValueError(f"lowpass_hz: expected a cut-off above highpass_hz ({highpass_hz}), got {lowpass_hz}")
-        if lowpass_hz < 0.95 * nyquist:
-            lowpass = sps.butter(_SCREEN_LOWPASS_ORDER, lowpass_hz, btype="lowpass", fs=fs, output="sos")
-            sections.append(lowpass)
-    if powerline_hz is not None:
-        if powerline_hz <= 0:
-            raise EcgValueError(f"powerline_hz: expected a mains frequency in Hz (50 or 60) or None, got {powerline_hz}")
-        harmonic = powerline_hz
-        while harmonic < 0.98 * nyquist:
-            attenuation_db = 0.0
-            if lowpass is not None:
-                _, h = sps.sosfreqz(lowpass, worN=[harmonic], fs=fs)
-                attenuation_db = -20.0 * np.log10(max(abs(h[0]), 1e-300))
-            if attenuation_db < _SCREEN_NOTCH_SKIP_DB:
-                b, a = sps.iirnotch(harmonic, _NOTCH_Q, fs=fs)
-                sections.append(sps.tf2sos(b, a))
-            harmonic += powerline_hz
-    sos = np.ascontiguousarray(np.vstack(sections)) if sections else np.zeros((0, 6))
-    zi = np.ascontiguousarray(sps.sosfilt_zi(sos)) if sections else np.zeros((0, 2))
+    sos = _design_sos(
+        fs, highpass_hz, lowpass_hz, powerline_hz,
+        lowpass_order=_SCREEN_LOWPASS_ORDER, passes=1, notch_skip_db=_SCREEN_NOTCH_SKIP_DB,
+    )
+    zi = np.ascontiguousarray(sps.sosfilt_zi(sos)) if len(sos) else np.zeros((0, 2))
     sos.setflags(write=False)
     zi.setflags(write=False)
     return sos, zi
