@@ -45,7 +45,8 @@ def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> flo
     # a (numerically) constant segment has no shape: correlation 0, not the sign of rounding noise
     if da <= 1e-12 * ea or db <= 1e-12 * eb or da <= 0.0 or db <= 0.0:
         return 0.0
-    return num / np.sqrt(da * db)
+    den = np.sqrt(da) * np.sqrt(db)  # product of roots: da * db may underflow to 0
+    return num / den if den > 0.0 else 0.0
 
 
 @numba.njit(cache=True)
@@ -94,9 +95,12 @@ def _corr_fast(
     cross = 0.0
     for i in range(n):
         cross += beat[lo + i] * tc[i]
-    if da <= 1e-12 * ea or t_ss <= 1e-12 * t_energy or da <= 0.0 or t_ss <= 0.0:
+    # A window is flat when its variance is below the prefix sums' rounding floor, which scales with the
+    # energy of the whole beat (s2[-1]), not only of the window.
+    if da <= 1e-12 * s2[s2.shape[0] - 1] or t_ss <= 1e-12 * t_energy or da <= 0.0 or t_ss <= 0.0:
         return 0.0
-    return cross / np.sqrt(da * t_ss)
+    den = np.sqrt(da) * np.sqrt(t_ss)  # product of roots: da * t_ss may underflow to 0
+    return cross / den if den > 0.0 else 0.0
 
 
 @numba.njit(cache=True)

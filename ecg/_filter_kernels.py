@@ -203,6 +203,25 @@ def fill_gaps_linear(x: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True, inline="always")
+def _cascade_step(sos, zi, z0, z1, v, fresh):  # pragma: no cover - compiled
+    """One sample through a biquad cascade (transposed direct form II, state ``z0``/``z1``).
+
+    When ``fresh`` the state is first set to the steady state for a constant input ``v`` (``zi`` from
+    ``scipy.signal.sosfilt_zi``), so a filter restarting after a gap does not ring.
+    """
+    if fresh:
+        for s in range(sos.shape[0]):
+            z0[s] = zi[s, 0] * v
+            z1[s] = zi[s, 1] * v
+    for s in range(sos.shape[0]):
+        out = sos[s, 0] * v + z0[s]
+        z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
+        z1[s] = sos[s, 2] * v - sos[s, 5] * out
+        v = out
+    return v
+
+
 @njit(cache=True)
 def _filter_blocks(
     x: np.ndarray, j: int, d: int, sos: np.ndarray, zi: np.ndarray, bad: np.ndarray, y: np.ndarray,
@@ -223,17 +242,8 @@ def _filter_blocks(
         for i in range(a, b):
             acc += x[i, j]
         v = acc / (b - a)
-        if fresh:
-            for s in range(n_sec):
-                z0[s] = zi[s, 0] * v
-                z1[s] = zi[s, 1] * v
-            fresh = False
-        for s in range(n_sec):
-            out = sos[s, 0] * v + z0[s]
-            z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
-            z1[s] = sos[s, 2] * v - sos[s, 5] * out
-            v = out
-        y[k, j] = v
+        y[k, j] = _cascade_step(sos, zi, z0, z1, v, fresh)
+        fresh = False
 
 
 @njit(cache=True)
@@ -320,17 +330,8 @@ def screening_pass(
                     fresh = True
                 else:
                     v = acc / pos
-                    if fresh:
-                        for s in range(n_sec):
-                            z0[s] = zi[s, 0] * v
-                            z1[s] = zi[s, 1] * v
-                        fresh = False
-                    for s in range(n_sec):
-                        out = sos[s, 0] * v + z0[s]
-                        z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
-                        z1[s] = sos[s, 2] * v - sos[s, 5] * out
-                        v = out
-                    y[k, j] = v
+                    y[k, j] = _cascade_step(sos, zi, z0, z1, v, fresh)
+                    fresh = False
                 acc = 0.0
                 block_bad = False
                 pos = 0
