@@ -226,6 +226,18 @@ def window_features(
     return out
 
 
+@njit(cache=True, inline="always")
+def _segment_usable(y: np.ndarray, b: int, half: int, seg_len: int, lead: int) -> bool:  # pragma: no cover
+    """Whether the beat segment ``y[b - half : b - half + seg_len, lead]`` lies inside the record and has no NaN."""
+    if b - half < 0 or b + half > y.shape[0]:
+        return False
+    for i in range(seg_len):
+        v = y[b - half + i, lead]
+        if v != v:
+            return False
+    return True
+
+
 @njit(cache=True)
 def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, hop: int, n_windows: int) -> np.ndarray:
     """Median Pearson correlation of each beat with its window's mean beat, per window and lead.
@@ -254,14 +266,7 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
             while j < beats.shape[0] and beats[j] < stop:
                 b = beats[j]
                 j += 1
-                if b - half < 0 or b + half > n:
-                    continue
-                ok = True
-                for i in range(seg_len):
-                    if y[b - half + i, lead] != y[b - half + i, lead]:
-                        ok = False
-                        break
-                if not ok:
+                if not _segment_usable(y, b, half, seg_len, lead):
                     continue
                 for i in range(seg_len):
                     template[i] += y[b - half + i, lead]
@@ -282,18 +287,11 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
             while j < beats.shape[0] and beats[j] < stop:
                 b = beats[j]
                 j += 1
-                if b - half < 0 or b + half > n:
+                if not _segment_usable(y, b, half, seg_len, lead):
                     continue
                 s_mean = 0.0
-                ok = True
                 for i in range(seg_len):
-                    v = y[b - half + i, lead]
-                    if v != v:
-                        ok = False
-                        break
-                    s_mean += v
-                if not ok:
-                    continue
+                    s_mean += y[b - half + i, lead]
                 s_mean /= seg_len
                 cross = 0.0
                 s_ss = 0.0
