@@ -367,7 +367,7 @@ def classify_beats(
     amp = np.ptp(win[:, core], axis=1) / dom_ptp
     width = t_width[labels_c]
     # beats of small clusters, and beats unlike the dominant one that joined a big cluster, carry their own width
-    own = (counts[labels_c] < 3) | ((corr < 0.85) & (labels_c != dom))
+    own = (counts[labels_c] < 3) | (corr < 0.85)
     if noisy is not None:
         noisy_mask = np.asarray(noisy, dtype=bool)
         if noisy_mask.shape != (n_beats,):

@@ -606,10 +606,15 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
             n_runs_noisy += 1  # a triplet in marginal signal is more often artefact than VT
             continue
         rate = _run_rate_bpm(t, seq.interval_ok, a, b)
-        if rate <= settings.vt_rate_bpm:
+        if rate <= settings.vt_slow_rate_bpm:
             n_runs_slow += 1
             continue
         duration = float(t[b - 1] - t[a])
+        if rate <= settings.vt_rate_bpm:  # slow VT / accelerated idioventricular run: urgent, not stat
+            detail, confidence = "slow", 0.4 + 0.05 * n
+        else:
+            detail = "sustained" if duration >= settings.vt_sustained_s else "non-sustained"
+            confidence = 0.5 + 0.1 * n
         out.append(
             Finding(
                 FindingCode.VT,
@@ -617,8 +622,8 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 end_s=t[b - 1],
                 leads=seq.leads,
                 values={"n_beats": int(n), "rate_bpm": rate},
-                confidence=float(np.clip(0.5 + 0.1 * n, 0.0, 0.95)),
-                detail="sustained" if duration >= settings.vt_sustained_s else "non-sustained",
+                confidence=float(np.clip(confidence, 0.0, 0.95)),
+                detail=detail,
             )
         )
     n_v = int(np.count_nonzero(is_v))

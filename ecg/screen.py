@@ -135,13 +135,15 @@ class Screening:
 
 
 def policy_key(finding: Finding, settings: ScreeningSettings) -> PolicyKey:
-    """The policy key of a finding: its code, or the escalated ``PAUSE_LONG`` / ``PVC_FREQUENT``."""
+    """The policy key of a finding: its code, the escalated ``PAUSE_LONG`` / ``PVC_FREQUENT``, or ``VT_SLOW``."""
     if finding.code is FindingCode.PAUSE and finding.values.get("rr_s", 0.0) >= settings.pause_stat_s:
         return PolicyKey.PAUSE_LONG
     if finding.code is FindingCode.PVC and (
         finding.values.get("burden", 0.0) >= settings.pvc_frequent_burden or finding.detail == "bigeminy"
     ):
         return PolicyKey.PVC_FREQUENT
+    if finding.code is FindingCode.VT and finding.detail == "slow":
+        return PolicyKey.VT_SLOW
     return PolicyKey(finding.code.value)
 
 
@@ -156,10 +158,18 @@ def _reason(code: FindingCode, group: list[Finding], settings: ScreeningSettings
     first = group[0]
     more = f" ({len(group)} episodes)" if len(group) > 1 else ""
     if code is FindingCode.VT:
-        top = max(group, key=lambda f: (f.values["n_beats"], f.values["rate_bpm"]))
-        kind = "Sustained VT" if top.detail == "sustained" else "VT run"
+        fast = [f for f in group if f.detail != "slow"]
+        top = max(fast or group, key=lambda f: (f.values["n_beats"], f.values["rate_bpm"]))
+        kind = {"sustained": "Sustained VT", "slow": "Slow VT run"}.get(top.detail, "VT run")
         runs = f" ({len(group)} runs)" if len(group) > 1 else ""
-        return f"{kind} of {top.values['n_beats']} beats at {top.values['rate_bpm']:.0f} bpm, {format_clock(top.start_s)}{runs}"
+        slow = (
+            f" (below {settings.vt_rate_bpm:.0f} bpm: slow VT or accelerated idioventricular rhythm)"
+            if top.detail == "slow" else ""
+        )
+        return (
+            f"{kind} of {top.values['n_beats']} beats at {top.values['rate_bpm']:.0f} bpm{slow}, "
+            f"{format_clock(top.start_s)}{runs}"
+        )
     if code is FindingCode.ASYSTOLE:
         top = max(group, key=lambda f: f.values["rr_s"])
         return f"Asystole: no QRS for {top.values['rr_s']:.1f} s, {format_clock(top.start_s)}{more}"

@@ -10,10 +10,11 @@ clinical default; a centre overrides what it wants::
 
 Priority policy (defaults)
 --------------------------
-``stat``: ``VT``, ``ASYSTOLE``, a ``PAUSE`` of at least ``pause_stat_s`` (policy key ``PAUSE_LONG``),
+``stat``: ``VT`` (faster than ``vt_rate_bpm``), ``ASYSTOLE``, a ``PAUSE`` of at least ``pause_stat_s`` (policy key ``PAUSE_LONG``),
 ``EXTREME_BRADY``, ``EXTREME_TACHY``.
 ``urgent``: ``AF``, other ``PAUSE``, ``BRADY``, ``TACHY``, frequent ``PVC`` (burden >= ``pvc_frequent_burden``
-or bigeminy; policy key ``PVC_FREQUENT``), ``QTC_PROLONGED``, ``UNREADABLE``, ``LEAD_OFF``.
+or bigeminy; policy key ``PVC_FREQUENT``), a slow ``VT`` run (policy key ``VT_SLOW``), ``QTC_PROLONGED``,
+``UNREADABLE``, ``LEAD_OFF``.
 ``routine``: everything else (occasional ``PVC``).
 """
 
@@ -59,6 +60,8 @@ class PolicyKey(str, enum.Enum):
     PVC_FREQUENT = "PVC_FREQUENT"
     """PVC burden >= ``pvc_frequent_burden`` or a bigeminy pattern."""
     VT = "VT"
+    VT_SLOW = "VT_SLOW"
+    """A ventricular run at ``vt_slow_rate_bpm`` to ``vt_rate_bpm`` (``VT`` with detail ``"slow"``)."""
     QTC_PROLONGED = "QTC_PROLONGED"
     UNREADABLE = "UNREADABLE"
     LEAD_OFF = "LEAD_OFF"
@@ -71,6 +74,7 @@ _DEFAULT_POLICY: dict[PolicyKey, Priority] = {
     PolicyKey.EXTREME_BRADY: "stat",
     PolicyKey.EXTREME_TACHY: "stat",
     PolicyKey.AF: "urgent",
+    PolicyKey.VT_SLOW: "urgent",
     PolicyKey.PAUSE: "urgent",
     PolicyKey.BRADY: "urgent",
     PolicyKey.TACHY: "urgent",
@@ -112,6 +116,13 @@ class ScreeningSettings:
         A ``VT`` run is at least ``vt_min_beats`` consecutive ventricular beats faster than ``vt_rate_bpm``
         (60 / the mean cycle length of the run, coupling interval included; see :mod:`ecg.rhythm`);
         sustained when it lasts ``vt_sustained_s`` (s) or longer.
+    vt_slow_rate_bpm
+        A run of ``vt_min_beats`` or more ventricular beats faster than this but not faster than
+        ``vt_rate_bpm`` is reported as ``VT`` with detail ``"slow"`` (policy key ``VT_SLOW``, urgent by
+        default): slow VT or an accelerated idioventricular rhythm, which a cardiologist reads soon but not
+        first. The rate of a 3- or 4-beat run rests on 3-4 cycles and its border is uncertain (MIT-BIH 223's
+        annotated VT triplets run at 95-98 bpm by their mean cycle length). Set it equal to ``vt_rate_bpm``
+        to report only runs above ``vt_rate_bpm``.
     pvc_frequent_burden
         PVC fraction of all beats from which PVCs are ``PVC_FREQUENT`` (0-1).
     af_window_beats
@@ -143,6 +154,7 @@ class ScreeningSettings:
     asystole_s: float = 4.0
     vt_min_beats: int = 3
     vt_rate_bpm: float = 100.0
+    vt_slow_rate_bpm: float = 90.0
     vt_sustained_s: float = 30.0
     pvc_frequent_burden: float = 0.10
     af_window_beats: int = 32
@@ -170,6 +182,10 @@ class ScreeningSettings:
             raise EcgValueError(
                 "ScreeningSettings: expected extreme_brady_bpm < brady_bpm < tachy_bpm < extreme_tachy_bpm, got "
                 f"{self.extreme_brady_bpm}, {self.brady_bpm}, {self.tachy_bpm}, {self.extreme_tachy_bpm}"
+            )
+        if not self.vt_slow_rate_bpm <= self.vt_rate_bpm:
+            raise EcgValueError(
+                f"ScreeningSettings: vt_slow_rate_bpm ({self.vt_slow_rate_bpm}) must not exceed vt_rate_bpm ({self.vt_rate_bpm})"
             )
         if not self.pause_s <= self.pause_stat_s:
             raise EcgValueError(f"ScreeningSettings: pause_s ({self.pause_s}) must not exceed pause_stat_s ({self.pause_stat_s})")

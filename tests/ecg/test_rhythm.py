@@ -260,18 +260,35 @@ def test_short_ventricular_run_in_marginal_signal_is_not_vt():
 # ----------------------------------------------------------------- VT rate: mean cycle length of the run
 
 
-def test_vt_rate_is_mean_cycle_length_coupling_included():
-    """A triplet whose beats end cycles of 0.517, 0.767 and 0.597 s (MIT-BIH 223 at 00:16:53) runs at
-    60 * 3 / 1.881 = 95.7 bpm: a slow ventricular salvo, not VT, although its mean instantaneous rate
-    (116, 78, 101 bpm) would be 98 and its fastest cycle 116 bpm."""
+def test_slow_ventricular_triplet_is_slow_vt():
+    """A triplet whose beats end cycles of 0.517, 0.767 and 0.597 s (MIT-BIH 223 at 00:16:53, annotated VT) runs
+    at 60 * 3 / 1.881 = 95.7 bpm by its mean cycle length (not the mean instantaneous rate, 98, nor its fastest
+    cycle, 116 bpm): below the VT rate, above ``vt_slow_rate_bpm``: VT with detail "slow" (urgent, not stat)."""
+    from ecg.screen import policy_key
+    from ecg.settings import PolicyKey
+
     lab = labels_from("N" * 10 + "VVV" + "N" * 10)
     rr = np.full(lab.size - 1, 0.72)
     rr[9:12] = (0.517, 0.767, 0.597)
     rr[12] = 1.03
     found = ventricular_findings(seq_from_rr(rr, lab), S)
+    (vt,) = [f for f in found if f.code is FindingCode.VT]
+    assert vt.detail == "slow" and vt.values["rate_bpm"] == pytest.approx(60.0 * 3 / 1.881)
+    assert policy_key(vt, S) is PolicyKey.VT_SLOW and S.priority_of(PolicyKey.VT_SLOW) == "urgent"
+    # a centre that wants only runs above the VT rate
+    only_fast = ScreeningSettings(vt_slow_rate_bpm=S.vt_rate_bpm)
+    found = ventricular_findings(seq_from_rr(rr, lab), only_fast)
     assert not any(f.code is FindingCode.VT for f in found)
     (pvc,) = [f for f in found if f.code is FindingCode.PVC]
     assert pvc.values["n_slow_runs"] == 1 and pvc.values["n_runs"] == 1
+
+
+def test_ventricular_run_below_the_slow_rate_is_not_vt():
+    lab = labels_from("N" * 8 + "VVV" + "N" * 8)
+    rr = np.full(lab.size - 1, 0.8)
+    rr[7:10] = 0.70  # 85.7 bpm: idioventricular
+    found = ventricular_findings(seq_from_rr(rr, lab), S)
+    assert not any(f.code is FindingCode.VT for f in found)
 
 
 @pytest.mark.parametrize("cycles", [(0.45, 0.50, 0.52), (0.59, 0.59, 0.59), (0.40, 0.35, 0.38, 0.36, 0.41)])
@@ -298,9 +315,9 @@ def test_vt_needs_a_mean_cycle_below_600_ms(cycle_s, is_vt):
     rr = np.full(lab.size - 1, 0.8)
     rr[7:10] = cycle_s  # 99.2 / 100.8 bpm
     found = ventricular_findings(seq_from_rr(rr, lab), S)
-    assert any(f.code is FindingCode.VT for f in found) is is_vt
+    assert any(f.code is FindingCode.VT and f.detail != "slow" for f in found) is is_vt
     slower = ScreeningSettings(vt_rate_bpm=95.0)
-    assert any(f.code is FindingCode.VT for f in ventricular_findings(seq_from_rr(rr, lab), slower))
+    assert any(f.code is FindingCode.VT and f.detail != "slow" for f in ventricular_findings(seq_from_rr(rr, lab), slower))
 
 
 # ------------------------------------------------------------------ vectorised paths vs their references

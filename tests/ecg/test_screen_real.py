@@ -50,17 +50,21 @@ def test_mitdb_223_long_vt_episodes(shared_data):
     assert any(f.detail == "sustained" for f in vt)
 
 
-def test_mitdb_223_vt_findings_lie_in_annotated_runs(shared_data):
-    """Every VT finding of 223 overlaps an annotated (VT episode, and the fast 3-beat run at 00:12:27 is
-    found. The triplets at 00:16:53, 00:24:02 and 00:27:34 are annotated (VT but run at 96-98 bpm by their
-    mean cycle length (88-90 bpm by their own V-V cycles): slower than vt_rate_bpm, so they are not VT."""
+def test_mitdb_223_every_annotated_vt_run_found(shared_data):
+    """Every VT finding of 223 overlaps an annotated (VT episode and every episode is found. The triplets at
+    00:16:53, 00:24:02 and 00:27:34 run at 96-98 bpm by their mean cycle length (88-90 bpm by their own V-V
+    cycles): reported as slow VT (urgent), the others as VT above 100 bpm (stat)."""
     s = _mitdb(shared_data, "223")
     annotated = [(578.3, 633.3), (747.4, 749.2), (1013.2, 1015.3), (1043.2, 1082.2), (1442.2, 1444.5),
                  (1551.1, 1554.4), (1654.8, 1657.1)]
     vt = s.of(FindingCode.VT)
     assert all(any(_overlaps(f, a - 1.0, b + 1.0) for a, b in annotated) for f in vt)
-    assert any(_overlaps(f, 747.4, 749.2) for f in vt)
-    assert all(f.values["rate_bpm"] > 100.0 for f in vt)
+    assert all(any(_overlaps(f, a, b) for f in vt) for a, b in annotated)
+    for a, b in [(1013.2, 1015.3), (1442.2, 1444.5), (1654.8, 1657.1)]:
+        (f,) = [f for f in vt if _overlaps(f, a, b)]
+        assert f.detail == "slow" and 90.0 < f.values["rate_bpm"] <= 100.0
+    assert all(f.values["rate_bpm"] > 100.0 for f in vt if f.detail != "slow")
+    assert s.priority == "stat"
 
 
 @pytest.mark.parametrize("name", ["100", "118", "119"])

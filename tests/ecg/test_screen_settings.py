@@ -16,7 +16,7 @@ def test_default_policy_matches_the_brief():
     stat = {k.value for k, v in s.policy.items() if v == "stat"}
     urgent = {k.value for k, v in s.policy.items() if v == "urgent"}
     assert stat == {"VT", "ASYSTOLE", "PAUSE_LONG", "EXTREME_BRADY", "EXTREME_TACHY"}
-    assert urgent == {"AF", "PAUSE", "BRADY", "TACHY", "PVC_FREQUENT", "QTC_PROLONGED", "UNREADABLE", "LEAD_OFF"}
+    assert urgent == {"AF", "PAUSE", "BRADY", "TACHY", "PVC_FREQUENT", "QTC_PROLONGED", "UNREADABLE", "LEAD_OFF", "VT_SLOW"}
     assert s.priority_of("PVC") == "routine"
     assert (s.pause_s, s.pause_stat_s, s.asystole_s, s.qtc_ms) == (2.0, 3.0, 4.0, 500.0)
 
@@ -37,6 +37,7 @@ def test_from_toml_table_overrides():
         ({"policy": {"AFIB": "stat"}}, "'AFIB'"),
         ({"policy": {"AF": "asap"}}, "AF"),
         ({"policy": "stat"}, "policy"),
+        ({"vt_slow_rate_bpm": 110.0}, "vt_slow_rate_bpm"),
         ({"brady_bpm": -1}, "brady_bpm"),
         ({"brady_bpm": "fifty"}, "brady_bpm"),
         ({"tachy_bpm": 40}, "extreme_brady_bpm < brady_bpm"),
