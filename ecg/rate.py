@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ._stats import median
 from .errors import EcgValueError
 from .preprocess import check_fs
 
-__all__ = ["HeartRate", "rr_intervals", "heart_rate"]
+__all__ = ["HeartRate", "rr_intervals", "heart_rate", "median_rate_bpm"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,6 +60,31 @@ def _check_beats(beats: object) -> np.ndarray:
     if (np.diff(arr) <= 0).any():
         raise EcgValueError("beats: expected strictly increasing sample indices")
     return arr
+
+
+def _usable_rr(
+    times_s: np.ndarray, exclude: Iterable[tuple[float, float]], min_rr_s: float, max_rr_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """RR intervals (s) of increasing beat times and which of them are usable: inside
+    ``[min_rr_s, max_rr_s]`` and not overlapping an ``exclude`` range (validated ``(start_s, end_s)``)."""
+    rr = np.diff(times_s)
+    usable = (rr >= min_rr_s) & (rr <= max_rr_s)
+    for lo, hi in exclude:
+        usable &= (times_s[1:] <= lo) | (times_s[:-1] >= hi)
+    return rr, usable
+
+
+def median_rate_bpm(
+    times_s: np.ndarray, *, exclude: Iterable[tuple[float, float]] = (), min_rr_s: float = 0.2, max_rr_s: float = 6.0
+) -> float:
+    """``60 / median(RR)`` of increasing beat times (s), as :attr:`HeartRate.bpm` of :func:`heart_rate`.
+
+    The lean form for callers that hold validated beat times (:func:`ecg.screen`): no per-beat series.
+    NaN with fewer than one usable interval.
+    """
+    rr, usable = _usable_rr(np.asarray(times_s, dtype=np.float64), exclude, min_rr_s, max_rr_s)
+    rr = rr[usable]
+    return 60.0 / median(rr) if rr.size else float("nan")
 
 
 def rr_intervals(beats: object, fs: float) -> np.ndarray:
@@ -119,16 +145,16 @@ def heart_rate(
         raise EcgValueError(f"window_s: expected a positive window in s or None, got {window_s}")
     if not 0 <= min_rr_s < max_rr_s:
         raise EcgValueError(f"min_rr_s, max_rr_s: expected 0 <= min_rr_s < max_rr_s, got {min_rr_s}, {max_rr_s}")
-    rr = np.diff(arr).astype(np.float64) / fs
-    starts = arr[:-1] / fs if arr.size else np.zeros(0)
-    ends = arr[1:] / fs if arr.size else np.zeros(0)
-    usable = (rr >= min_rr_s) & (rr <= max_rr_s)
+    ranges = []
     for item in exclude:
         try:
             lo, hi = (float(v) for v in item)
         except (TypeError, ValueError):
             raise EcgValueError(f"exclude: expected (start_s, end_s) pairs, got {item!r}") from None
-        usable &= (ends <= lo) | (starts >= hi)
+        ranges.append((lo, hi))
+    times = arr / fs
+    rr, usable = _usable_rr(times, ranges, min_rr_s, max_rr_s)
+    starts, ends = times[:-1], times[1:]
     rr_used = np.where(usable, rr, np.nan)
     if window_s is None:
         with np.errstate(divide="ignore"):

@@ -82,6 +82,7 @@ _AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that mu
 _AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
 _AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
 _AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
+_SYMBOLS = np.frombuffer(b"NSVPQ", dtype=np.uint8)  # one letter per BeatClass value
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
 
@@ -588,7 +589,6 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
     """VT runs (one finding each) and one PVC finding with burden and pattern counts."""
     if seq.n_beats == 0:
         return []
-    sym = "".join("NSVPQ"[int(v)] for v in seq.labels)
     t = seq.times_s
     out: list[Finding] = []
     is_v = seq.labels == BeatClass.VENTRICULAR
@@ -629,6 +629,7 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
     n_v = int(np.count_nonzero(is_v))
     if n_v == 0:
         return out
+    sym = _SYMBOLS[seq.labels].tobytes().decode("ascii")
     n_known = int(np.count_nonzero(seq.labels != BeatClass.UNKNOWN))
     burden = n_v / max(n_known, 1)
     run_len = v_ends - v_starts

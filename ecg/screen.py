@@ -36,7 +36,7 @@ from .findings import Finding, FindingCode, format_clock
 from .intervals import Intervals, measure_intervals
 from .preprocess import PreprocessedEcg, screening_signal, zero_phase_screening
 from .qrs import detect_qrs
-from .rate import heart_rate
+from .rate import median_rate_bpm
 from .quality import QualityLevel, SignalQuality, assess_quality
 from .record import EcgRecord
 from .rhythm import (
@@ -53,6 +53,7 @@ __all__ = ["Screening", "screen", "policy_key"]
 log = logging.getLogger(__name__)
 
 _MIN_LEADS_FOR_INTERVALS = 3
+_DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -270,6 +271,8 @@ def _edge_gaps(
     fs = pre.fs  # the rate of the screening signal; beats are at `record_fs`
     duration = quality.duration_s
     t0, t1 = beats[0] / record_fs, beats[-1] / record_fs
+    if t0 < settings.asystole_s and duration - t1 < settings.asystole_s:
+        return []
     x = pre.signal_2d()
     at = _at_rate(beats, record_fs, fs, x.shape[0])
     gaps = [
@@ -378,7 +381,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     """
     if not isinstance(record, EcgRecord):
         raise EcgValueError(f"record: expected an EcgRecord, got {type(record).__name__}")
-    settings = ScreeningSettings() if settings is None else settings
+    settings = _DEFAULT_SETTINGS if settings is None else settings
     if not isinstance(settings, ScreeningSettings):
         raise EcgValueError(f"settings: expected ScreeningSettings, got {type(settings).__name__}")
     sig, fs, leads = record.signal, record.fs, record.leads
@@ -409,12 +412,15 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     times = beats / fs
     in_unreadable = np.zeros(beats.size, dtype=bool)
     for a, b in quality.unreadable_ranges:
-        in_unreadable |= (times >= a) & (times < b)
-    usable = np.array([not off for off in quality.lead_off], dtype=bool)
-    noisy = np.zeros(beats.size, dtype=bool)
-    if quality.segment_levels.shape[0]:
-        seg = np.minimum((times / quality.step_s).astype(np.int64), quality.segment_levels.shape[0] - 1)
-        noisy = quality.segment_levels.max(axis=1)[seg] < QualityLevel.GOOD
+        in_unreadable[np.searchsorted(times, a) : np.searchsorted(times, b)] = True
+    usable = ~np.array(quality.lead_off, dtype=bool)
+    levels = quality.segment_levels
+    if levels.shape[0]:
+        marginal = (levels.max(axis=1) if levels.shape[1] > 1 else levels[:, 0]) < QualityLevel.GOOD
+        seg = np.minimum((times * (1.0 / quality.step_s)).astype(np.int64), levels.shape[0] - 1)
+        noisy = marginal[seg]
+    else:
+        noisy = np.zeros(beats.size, dtype=bool)
     classes = classify_beats(
         filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
         prefiltered=True, raw=sig, decimation=decimation,
@@ -425,8 +431,8 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
         noisy=noisy,
     )
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
-    rate = heart_rate(beats, fs, exclude=quality.unreadable_ranges)
-    hr = None if not np.isfinite(rate.bpm) else float(rate.bpm)
+    bpm = median_rate_bpm(times, exclude=quality.unreadable_ranges)  # = heart_rate(beats, fs, exclude=...).bpm
+    hr = None if not np.isfinite(bpm) else bpm
     findings += af_findings(seq, settings)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
@@ -463,5 +469,9 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     )
 
 
+_CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)
+
+
 def _counts(classes: BeatClassification) -> dict[str, int]:
-    return {c.name.lower(): classes.count(c) for c in BeatClass}
+    counts = np.bincount(classes.labels.astype(np.intp), minlength=len(_CLASS_NAMES))
+    return dict(zip(_CLASS_NAMES, (int(v) for v in counts)))

@@ -109,3 +109,26 @@ def test_mitdb_reference_beats(shared_data: Path) -> None:
     # record 100: 2273 beats in 30:06 min, sinus rhythm about 75 bpm
     assert 70.0 < hr.bpm < 80.0
     assert hr.n_rr == beats.size - 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 80), st.integers(0, 3))
+def test_median_rate_bpm_equals_heart_rate(seed, n_beats, n_ranges):
+    from ecg.rate import median_rate_bpm
+
+    rng = np.random.default_rng(seed)
+    fs = 250.0
+    beats = np.cumsum(rng.integers(40, 400, n_beats)).astype(np.int64)
+    ranges = [tuple(sorted(rng.uniform(0.0, 100.0, 2))) for _ in range(n_ranges)]
+    expected = heart_rate(beats, fs, exclude=ranges).bpm
+    got = median_rate_bpm(beats / fs, exclude=ranges)
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 41])
+def test_private_median_matches_numpy(n):
+    from ecg._stats import median
+
+    x = np.random.default_rng(n).normal(size=n)
+    assert median(x) == np.median(x)
+    assert median(x[::-1].astype(np.float32)) == pytest.approx(np.median(x))
