@@ -26,37 +26,49 @@ _TOP_SHARE = 0.10
 
 
 @njit(cache=True)
+def _partition(a: np.ndarray, lo: int, hi: int, pivot: float, or_equal: bool) -> int:  # pragma: no cover
+    """Branchless Lomuto partition of ``a[lo:hi]``: values ``< pivot`` (``<= pivot`` when ``or_equal``) first;
+    return where the rest starts. No data-dependent branch, so random data costs no mispredictions."""
+    j = lo
+    if or_equal:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x <= pivot
+    else:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x < pivot
+    return j
+
+
+@njit(cache=True)
 def _select(a: np.ndarray, n: int, r: int) -> float:
-    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[r:]``
-    the larger ones; return ``a[r]`` (Hoare's quickselect with a median-of-three pivot)."""
+    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[:r]`` the
+    smaller or equal ones and ``a[r:]`` the larger or equal ones; return ``a[r]``.
+
+    Quickselect (Hoare, CACM 4:321, 1961) with a median-of-three pivot and a three-way split (below /
+    equal to / above the pivot, two branchless Lomuto passes), so runs of equal values cannot make it
+    quadratic.
+    """
     lo = 0
-    hi = n - 1
-    while hi > lo:
-        mid = (lo + hi) >> 1
-        if a[mid] < a[lo]:
-            a[mid], a[lo] = a[lo], a[mid]
-        if a[hi] < a[lo]:
-            a[hi], a[lo] = a[lo], a[hi]
-        if a[hi] < a[mid]:
-            a[hi], a[mid] = a[mid], a[hi]
-        pivot = a[mid]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if r <= j:
+    hi = n
+    while hi - lo > 1:
+        x0 = a[lo]
+        x1 = a[(lo + hi) >> 1]
+        x2 = a[hi - 1]
+        pivot = max(min(x0, x1), min(max(x0, x1), x2))
+        j = _partition(a, lo, hi, pivot, False)
+        if r < j:
             hi = j
-        elif r >= i:
-            lo = i
-        else:
-            break
+            continue
+        e = _partition(a, j, hi, pivot, True)
+        if r < e:
+            return a[r]
+        lo = e
     return a[r]
 
 
@@ -77,11 +89,10 @@ def _top_sum(values: np.ndarray, n: int, k: int, scratch: np.ndarray) -> float:
         if rank > 0:
             t = _select(scratch, m, rank)
             c = 0
-            for i in range(n):
+            for i in range(n):  # branchless compaction of the values >= t
                 v = values[i]
-                if v >= t:
-                    scratch[c] = v
-                    c += 1
+                scratch[c] = v
+                c += v >= t
             if c >= k:
                 _select(scratch, c, c - k)
                 total = 0.0
@@ -111,6 +122,11 @@ def window_features(
 ) -> np.ndarray:
     """Features of windows ``[k * hop, k * hop + win)`` (clipped to the record) per lead.
 
+    When a window is a whole number of hops (the default 4 s / 2 s), every sample is visited once:
+    the record is cut into hop-long segments whose partial results (mask counts, shifted power sums,
+    extremes, moving-mean extremes, slope energies) are computed once and combined per window
+    (:func:`_window_features_segments`); otherwise windows are scanned one by one.
+
     Parameters
     ----------
     y
@@ -133,6 +149,244 @@ def window_features(
     numpy.ndarray
         ``(n_windows, n_leads, N_FEATURES)``; statistics of a window with fewer than
         8 valid samples are NaN.
+    """
+    if win % hop == 0 and hop % stride == 0 and smooth - 1 <= hop:
+        return _window_features_segments(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+    return _window_features_direct(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+
+
+# per-segment partial results of _window_features_segments
+_S_COUNT, _S_SHIFT, _S_S1, _S_S2, _S_S3, _S_S4, _S_LO, _S_HI = 0, 1, 2, 3, 4, 5, 6, 7
+_S_HEAD_LO, _S_HEAD_HI, _S_TAIL_LO, _S_TAIL_HI, _S_SLOPE_TOTAL, _S_BOUNDARY = 8, 9, 10, 11, 12, 13
+_N_S = 14
+
+
+@njit(cache=True)
+def _window_features_segments(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+) -> np.ndarray:
+    """:func:`window_features` for ``win`` a multiple of ``hop``, ``hop`` of ``stride``, ``smooth <= hop + 1``.
+
+    Segment ``g`` is ``[g * hop, (g + 1) * hop)``; window ``k`` is segments ``k .. k + win / hop - 1``
+    (clipped). Per segment and lead, in one visit of its samples:
+
+    * mask counts;
+    * power sums ``S_p = sum (v - c)^p``, ``p = 1..4``, about the segment's first valid value ``c``; a
+      window re-centres them exactly (binomial expansion) on its own first valid value before the
+      moments, so large offsets cancel as in a one-window pass (Pebay, Sandia report SAND2008-6212);
+    * extremes of the valid values;
+    * extremes of the running ``smooth``-sample sum over the positions whose last ``smooth`` samples are
+      valid, split into the first ``smooth - 1`` positions (which reach back before the segment, outside
+      a window that starts there) and the rest;
+    * the slope energies ``(y[i] - y[i - stride])^2`` (``i`` a multiple of ``stride`` from the segment
+      start; the first one, reaching back into the previous segment, kept apart), stored contiguously,
+      so a window's energies are one slice for :func:`_top_sum`.
+    """
+    n, n_leads = y.shape
+    out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
+    q = win // hop
+    n_seg = (n + hop - 1) // hop
+    stats = np.empty((n_seg, _N_S))
+    counts = np.zeros((n_seg, 3), dtype=np.int64)  # masked, flat, saturated
+    has_boundary = np.zeros(n_seg, dtype=np.bool_)
+    offset = np.zeros(n_seg + 1, dtype=np.int64)
+    slopes = np.empty(n + 1)
+    scratch = np.empty(win + 1)
+    for lead in range(n_leads):
+        run = 0  # valid (non-NaN) samples ending at i, across segments
+        acc = 0.0
+        n_slope = 0
+        for g in range(n_seg):
+            start = g * hop
+            stop = min(start + hop, n)
+            # re-sum the running window exactly at each segment start (no drift along the record)
+            acc = 0.0
+            for i in range(start - min(run, smooth), start):
+                acc += y[i, lead]
+            n_masked = 0
+            n_flat = 0
+            n_sat = 0
+            count = 0
+            shift = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            s4 = 0.0
+            lo = np.inf
+            hi = -np.inf
+            h_lo = np.inf
+            h_hi = -np.inf
+            t_lo = np.inf
+            t_hi = -np.inf
+            slope_total = 0.0
+            offset[g] = n_slope
+            has_boundary[g] = False
+            head_end = start + smooth - 1
+            for i in range(start, stop):
+                f = flat[i, lead]
+                sa = saturated[i, lead]
+                n_flat += f
+                n_sat += sa
+                v = y[i, lead]
+                if v != v:
+                    run = 0
+                    acc = 0.0
+                    n_masked += 1
+                else:
+                    if missing[i, lead] or f or sa:
+                        n_masked += 1
+                    else:
+                        if count == 0:
+                            shift = v
+                        dv = v - shift
+                        d2 = dv * dv
+                        s1 += dv
+                        s2 += d2
+                        s3 += d2 * dv
+                        s4 += d2 * d2
+                        count += 1
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    run += 1
+                    if run > smooth:
+                        acc += v - y[i - smooth, lead]
+                    else:
+                        acc += v
+                    if run >= smooth:
+                        if i < head_end:
+                            h_lo = min(h_lo, acc)
+                            h_hi = max(h_hi, acc)
+                        else:
+                            t_lo = min(t_lo, acc)
+                            t_hi = max(t_hi, acc)
+                if (i - start) % stride == 0 and i >= stride:
+                    a = y[i - stride, lead]
+                    if a == a and v == v:
+                        sq = (v - a) * (v - a)
+                        slopes[n_slope] = sq
+                        n_slope += 1
+                        if i == start:
+                            has_boundary[g] = True
+                            stats[g, _S_BOUNDARY] = sq
+                        else:
+                            slope_total += sq
+            counts[g, 0] = n_masked
+            counts[g, 1] = n_flat
+            counts[g, 2] = n_sat
+            st = stats[g]
+            st[_S_COUNT] = count
+            st[_S_SHIFT] = shift
+            st[_S_S1] = s1
+            st[_S_S2] = s2
+            st[_S_S3] = s3
+            st[_S_S4] = s4
+            st[_S_LO] = lo
+            st[_S_HI] = hi
+            st[_S_HEAD_LO] = h_lo
+            st[_S_HEAD_HI] = h_hi
+            st[_S_TAIL_LO] = t_lo
+            st[_S_TAIL_HI] = t_hi
+            st[_S_SLOPE_TOTAL] = slope_total
+        offset[n_seg] = n_slope
+        for k in range(n_windows):
+            start = k * hop
+            stop = min(start + win, n)
+            length = stop - start
+            if length <= 0:
+                continue
+            g_end = min(k + q, n_seg)
+            n_masked = 0
+            n_flat = 0
+            n_sat = 0
+            count = 0
+            shift = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            s4 = 0.0
+            lo = np.inf
+            hi = -np.inf
+            b_lo = stats[k, _S_TAIL_LO]
+            b_hi = stats[k, _S_TAIL_HI]
+            slope_total = stats[k, _S_SLOPE_TOTAL]
+            for g in range(k, g_end):
+                n_masked += counts[g, 0]
+                n_flat += counts[g, 1]
+                n_sat += counts[g, 2]
+                st = stats[g]
+                c = st[_S_COUNT]
+                if c > 0:
+                    if count == 0:
+                        shift = st[_S_SHIFT]
+                        s1 = st[_S_S1]
+                        s2 = st[_S_S2]
+                        s3 = st[_S_S3]
+                        s4 = st[_S_S4]
+                    else:  # sum (v - shift)^p from sum (v - c_g)^p, with v - shift = (v - c_g) + e
+                        e = st[_S_SHIFT] - shift
+                        t1 = st[_S_S1]
+                        t2 = st[_S_S2]
+                        t3 = st[_S_S3]
+                        t4 = st[_S_S4]
+                        e2 = e * e
+                        s4 += t4 + 4.0 * e * t3 + 6.0 * e2 * t2 + 4.0 * e2 * e * t1 + c * e2 * e2
+                        s3 += t3 + 3.0 * e * t2 + 3.0 * e2 * t1 + c * e2 * e
+                        s2 += t2 + 2.0 * e * t1 + c * e2
+                        s1 += t1 + c * e
+                    count += int(c)
+                    lo = min(lo, st[_S_LO])
+                    hi = max(hi, st[_S_HI])
+                if g > k:
+                    b_lo = min(b_lo, min(st[_S_HEAD_LO], st[_S_TAIL_LO]))
+                    b_hi = max(b_hi, max(st[_S_HEAD_HI], st[_S_TAIL_HI]))
+                    slope_total += st[_S_SLOPE_TOTAL]
+                    if has_boundary[g]:
+                        slope_total += st[_S_BOUNDARY]
+            out[k, lead, F_MASKED] = n_masked / length
+            out[k, lead, F_FLAT] = n_flat / length
+            out[k, lead, F_SATURATED] = n_sat / length
+            if count < 8:
+                continue
+            mu = s1 / count
+            m2 = s2 / count - mu * mu
+            m4 = s4 / count - 4.0 * mu * s3 / count + 6.0 * mu * mu * s2 / count - 3.0 * mu ** 4
+            out[k, lead, F_PTP] = hi - lo
+            if b_hi >= b_lo:
+                out[k, lead, F_BASELINE] = b_hi / smooth - b_lo / smooth
+            out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 1e-12 * (s2 / count) and m2 > 0 else np.nan
+            first = offset[k] + has_boundary[k]  # the window's slope energies: one slice
+            n_win_slope = offset[g_end] - first
+            if n_win_slope < 8 or slope_total <= 0:
+                continue
+            n_top = max(1, int(_TOP_SHARE * n_win_slope))
+            out[k, lead, F_SLOPE_CONC] = _top_sum(slopes[first:], n_win_slope, n_top, scratch) / slope_total
+    return out
+
+
+@njit(cache=True)
+def _window_features_direct(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+) -> np.ndarray:
+    """:func:`window_features` window by window (every sample visited once per window covering it).
+
+    The general path, for any ``win`` / ``hop`` / ``stride``; :func:`window_features` takes it when the
+    windows are not whole numbers of hops.
     """
     n, n_leads = y.shape
     out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
@@ -193,10 +447,9 @@ def window_features(
                     run += 1
                     if run > smooth:
                         acc -= y[i - smooth, lead]
-                    if run >= smooth:
-                        mean_s = acc / smooth
-                        b_lo = min(b_lo, mean_s)
-                        b_hi = max(b_hi, mean_s)
+                    if run >= smooth:  # (x / smooth is monotone: divide the extremes once)
+                        b_lo = min(b_lo, acc)
+                        b_hi = max(b_hi, acc)
                 if phase == 0 and i >= start + stride:
                     a = y[i - stride, lead]
                     if a == a and v == v:
@@ -217,7 +470,7 @@ def window_features(
             m4 = s4 / count - 4.0 * mu * s3 / count + 6.0 * mu * mu * s2 / count - 3.0 * mu ** 4
             out[k, lead, F_PTP] = hi - lo
             if b_hi >= b_lo:
-                out[k, lead, F_BASELINE] = b_hi - b_lo
+                out[k, lead, F_BASELINE] = b_hi / smooth - b_lo / smooth
             out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 1e-12 * (s2 / count) and m2 > 0 else np.nan
             if n_slope < 8 or slope_total <= 0:
                 continue
