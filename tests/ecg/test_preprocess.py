@@ -333,14 +333,17 @@ def test_all_filters_off_is_identity_on_valid_samples() -> None:
 
 
 # ---------------------------------------------------------------- screening signal (one causal pass, decimated)
-def ref_screening(x: np.ndarray, fs: float, flat_run: int, rail_run: int) -> tuple[np.ndarray, ...]:
+def ref_screening(
+    x: np.ndarray, fs: float, flat_run: int, rail_run: int, lowpass_hz: float | None = 40.0,
+    powerline_hz: float | None = 50.0,
+) -> tuple[np.ndarray, ...]:
     """Plain-Python screening_signal: reference masks, block means, scipy.sosfilt restarted after gaps."""
     from ecg.preprocess import _screening_filter, screening_decimation
 
     d = screening_decimation(fs)
     n, n_leads = x.shape
     m = -(-n // d)
-    sos, zi = (a.copy() for a in _screening_filter(fs / d, 0.5, 40.0, 50.0))
+    sos, zi = (a.copy() for a in _screening_filter(fs / d, 0.5, lowpass_hz, powerline_hz))
     out = [np.full((m, n_leads), np.nan)] + [np.zeros((m, n_leads), dtype=bool) for _ in range(3)]
     for j in range(n_leads):
         col = x[:, j]
@@ -382,6 +385,58 @@ def test_screening_signal_matches_reference(fs: float) -> None:
     for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("fs", "lowpass_hz", "powerline_hz", "n_sections"),
+    [(360.0, 40.0, None, 3), (360.0, None, None, 1), (299.0, 80.0, 50.0, 5), (250.0, 40.0, 60.0, 4)],
+)
+def test_screening_signal_any_cascade_length_matches_reference(
+    fs: float, lowpass_hz: float | None, powerline_hz: float | None, n_sections: int
+) -> None:
+    """Cascades shorter than four sections run padded with identity sections, longer ones on the generic path."""
+    from ecg.preprocess import _screening_filter, screening_decimation, screening_signal
+
+    d = screening_decimation(fs)
+    assert _screening_filter(fs / d, 0.5, lowpass_hz, powerline_hz)[0].shape[0] == n_sections
+    x = ecg_like(fs, 6.0, n_leads=3, seed=2)
+    x[int(1.0 * fs) : int(1.5 * fs), 0] = np.nan
+    x[int(2.0 * fs) : int(2.6 * fs), 1] = -0.3  # flat (lead off) run
+    x[int(3.0 * fs) : int(3.1 * fs), 2] = np.nanmin(x[:, 2]) - 1.0  # pinned at the lower rail
+    got = screening_signal(x, fs, lowpass_hz=lowpass_hz, powerline_hz=powerline_hz)
+    want = ref_screening(x, fs, int(round(0.25 * fs)), max(3, int(round(0.015 * fs))), lowpass_hz, powerline_hz)
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(("lowpass_hz", "powerline_hz"), [(40.0, 50.0), (40.0, None), (80.0, 50.0)])
+def test_backward_pass_matches_scipy_per_run(lowpass_hz: float, powerline_hz: float | None) -> None:
+    """The backward pass: scipy.sosfilt over each reversed run of finite rows, started in its steady state."""
+    from ecg._filter_kernels import backward_pass
+    from ecg.preprocess import _screening_filter
+
+    sos, zi = (a.copy() for a in _screening_filter(299.0, 0.5, lowpass_hz, powerline_hz))
+    y = ecg_like(299.0, 5.0, n_leads=2, seed=4)
+    y[100:130, 0] = np.nan
+    y[-1, 1] = np.nan
+    y[500, 1] = np.nan
+    got = backward_pass(np.ascontiguousarray(y), sos, zi)
+    want = np.full_like(y, np.nan)
+    for j in range(y.shape[1]):
+        rev = y[::-1, j]
+        k = 0
+        while k < rev.size:
+            if np.isnan(rev[k]):
+                k += 1
+                continue
+            stop = k
+            while stop < rev.size and not np.isnan(rev[stop]):
+                stop += 1
+            want[::-1, j][k:stop] = sps.sosfilt(sos, rev[k:stop], zi=zi * rev[k])[0]
+            k = stop
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    assert backward_pass(np.zeros((0, 2)), sos, zi).shape == (0, 2)
 
 
 def test_screening_zero_phase_matches_scipy_sosfiltfilt_shape() -> None:
