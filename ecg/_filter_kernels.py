@@ -532,13 +532,14 @@ def screening_pass(
     that has any is filtered again. With at most four sections the filter state stays in registers
     (:func:`_lead_pass4`); a longer cascade takes a mask pass and a filter pass.
 
-    ``x`` holds finite values or NaN (gaps).
+    ``x`` holds finite values or NaN (gaps); infinities are only reported.
 
     Returns
     -------
     tuple
-        ``(y, missing, flat, saturated)``, each ``(ceil(n / decimation), n_leads)``; ``y`` is float64
-        with NaN where any mask is set.
+        ``(y, missing, flat, saturated, finite)``: the first four ``(ceil(n / decimation), n_leads)``, ``y``
+        float64 with NaN where any mask is set; ``finite`` is False when ``x`` held an infinity (the
+        caller rejects such input; the other results are then meaningless).
     """
     n, n_leads = x.shape
     d = decimation
@@ -554,20 +555,23 @@ def screening_pass(
     c, z = _padded_sections(sos, zi) if fast else (sos, zi)
     z0 = np.zeros(sos.shape[0])
     z1 = np.zeros(sos.shape[0])
+    finite = True
     for j in range(n_leads):
         if fast:
             n_runs, top, bottom = _lead_pass4(
                 x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop, c, z
             )
+            finite = finite and top < np.inf and bottom > -np.inf
             if not _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated):
                 continue
             # clipped: filter the lead again from its block means, now with the clipped blocks masked
         n_runs, top, bottom = _block_means_masks(
             x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop
         )
+        finite = finite and top < np.inf and bottom > -np.inf
         _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated)
         _cascade_lead(y, y, j, sos, zi, c, z, z0, z1, False)
-    return y, missing, flat, saturated
+    return y, missing, flat, saturated, finite
 
 
 @njit(cache=True)

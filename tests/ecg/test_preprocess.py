@@ -471,3 +471,17 @@ def test_screening_signal_edge_cases() -> None:
     )
     with pytest.raises(EcgValueError, match="flat_min_s"):
         screening_signal(np.zeros(100), 360.0, flat_min_s=0.0)
+    for bad in (np.inf, -np.inf):
+        x = ecg_like(360.0, 2.0, n_leads=2)
+        x[100, 1] = bad
+        with pytest.raises(EcgValueError, match="infinities"):
+            screening_signal(x, 360.0)
+    with pytest.raises(EcgValueError, match="dtype"):
+        screening_signal(np.array(["a", "b"]), 360.0)
+    with pytest.raises(EcgValueError, match="shape"):
+        screening_signal(np.zeros((4, 3, 2)), 360.0)
+    x = ecg_like(360.0, 2.0, n_leads=2)
+    x[10:20, 0] = np.nan
+    before = x.copy()
+    screening_signal(x, 360.0)  # a native float64 input is read in place, never modified
+    np.testing.assert_array_equal(x, before)
