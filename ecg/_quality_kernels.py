@@ -502,32 +502,52 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
     Beats are segments ``y[b - half : b + half]`` around the QRS sample indices ``beats``
     (sorted, int64); beats whose segment leaves the record or holds NaN are skipped. A
     window needs at least 3 usable beats, otherwise its value is NaN (template-matching SQI,
-    Orphanidou et al., IEEE JBHI 19:832-838, 2015).
+    Orphanidou et al., IEEE JBHI 19:832-838, 2015). Whether a beat is usable, its mean and its
+    sum of squared deviations are computed once per beat and lead, not once per window.
     """
     n, n_leads = y.shape
+    n_beats = beats.shape[0]
     out = np.full((n_windows, n_leads), np.nan)
     seg_len = 2 * half
     template = np.empty(seg_len)
-    corrs = np.empty(beats.shape[0])
+    corrs = np.empty(n_beats)
+    usable = np.empty(n_beats, dtype=np.bool_)
+    s_means = np.empty(n_beats)
+    s_sss = np.empty(n_beats)
     for lead in range(n_leads):
+        for j in range(n_beats):
+            b = beats[j]
+            ok = _segment_usable(y, b, half, seg_len, lead)
+            usable[j] = ok
+            if not ok:
+                continue
+            s_mean = 0.0
+            for i in range(seg_len):
+                s_mean += y[b - half + i, lead]
+            s_mean /= seg_len
+            s_ss = 0.0
+            for i in range(seg_len):
+                d = y[b - half + i, lead] - s_mean
+                s_ss += d * d
+            s_means[j] = s_mean
+            s_sss[j] = s_ss
         first = 0
         for k in range(n_windows):
             start = k * hop
             stop = min(start + win, n)
-            while first < beats.shape[0] and beats[first] < start:
+            while first < n_beats and beats[first] < start:
                 first += 1
             # pass 1: template
             template[:] = 0.0
             used = 0
             j = first
-            while j < beats.shape[0] and beats[j] < stop:
-                b = beats[j]
+            while j < n_beats and beats[j] < stop:
+                if usable[j]:
+                    b = beats[j]
+                    for i in range(seg_len):
+                        template[i] += y[b - half + i, lead]
+                    used += 1
                 j += 1
-                if not _segment_usable(y, b, half, seg_len, lead):
-                    continue
-                for i in range(seg_len):
-                    template[i] += y[b - half + i, lead]
-                used += 1
             if used < 3:
                 continue
             t_mean = 0.0
@@ -537,30 +557,38 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
             t_mean /= seg_len
             t_ss = 0.0
             for i in range(seg_len):
-                t_ss += (template[i] - t_mean) ** 2
+                template[i] -= t_mean
+                t_ss += template[i] ** 2
             # pass 2: correlations
             n_corr = 0
             j = first
-            while j < beats.shape[0] and beats[j] < stop:
-                b = beats[j]
+            while j < n_beats and beats[j] < stop:
+                if usable[j]:
+                    b = beats[j]
+                    s_mean = s_means[j]
+                    cross = 0.0
+                    for i in range(seg_len):
+                        cross += (y[b - half + i, lead] - s_mean) * template[i]
+                    denom = np.sqrt(s_sss[j] * t_ss)
+                    corrs[n_corr] = cross / denom if denom > 0 else 0.0
+                    n_corr += 1
                 j += 1
-                if not _segment_usable(y, b, half, seg_len, lead):
-                    continue
-                s_mean = 0.0
-                for i in range(seg_len):
-                    s_mean += y[b - half + i, lead]
-                s_mean /= seg_len
-                cross = 0.0
-                s_ss = 0.0
-                for i in range(seg_len):
-                    d = y[b - half + i, lead] - s_mean
-                    cross += d * (template[i] - t_mean)
-                    s_ss += d * d
-                denom = np.sqrt(s_ss * t_ss)
-                corrs[n_corr] = cross / denom if denom > 0 else 0.0
-                n_corr += 1
-            out[k, lead] = np.median(corrs[:n_corr])
+            out[k, lead] = _median(corrs, n_corr)
     return out
+
+
+@njit(cache=True)
+def _median(a: np.ndarray, n: int) -> float:
+    """Median of ``a[:n]`` (``n >= 1``; rearranges it), as :func:`numpy.median`: the mean of the two middle
+    values for an even ``n``."""
+    r = n // 2
+    upper = _select(a, n, r)
+    if n % 2:
+        return upper
+    lower = a[0]
+    for i in range(1, r):  # the largest of the r smaller values
+        lower = max(lower, a[i])
+    return (lower + upper) / 2
 
 
 # parameters of grade_windows, in this order (a float64 array)
