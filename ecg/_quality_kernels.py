@@ -795,3 +795,58 @@ def summarize(
     rec_frac /= total
     level = _verdict(rec_frac, record_column, record_sure, seg_len, total, acceptable_weight, min_readable)
     return lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable
+
+
+@njit(cache=True)
+def assess(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+    beats: np.ndarray,
+    half: int,
+    use_corr: bool,
+    p: np.ndarray,
+    n_segments: int,
+    step_s: float,
+    duration_s: float,
+    acceptable_weight: float,
+    min_readable: float,
+) -> tuple:
+    """The whole of :func:`ecg.quality.assess_quality` after validation, in one call.
+
+    :func:`window_features`, :func:`template_correlation` (when ``use_corr``), :func:`grade_windows`,
+    :func:`segment_levels` (``ceil(win / hop)`` windows a segment) and :func:`summarize`.
+
+    Returns
+    -------
+    tuple
+        ``(seg_levels, seg_off, lead_readable_fraction, readable_fraction, lead_levels, record_level,
+        lead_off_fraction, saturated_fraction, record_readable, flagged)``; ``flagged`` (int64,
+        ``1 + 2 * n_leads``) counts the unreadable segments of the record, then per lead the unreadable
+        and the lead-off segments (so the caller lists time ranges only where there are some).
+    """
+    feats = window_features(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+    if use_corr:
+        corr = template_correlation(y, beats, half, win, hop, n_windows)
+    else:
+        corr = np.empty((n_windows, y.shape[1]))
+    levels, off, confirmed = grade_windows(feats, corr, use_corr, p)
+    seg_levels, seg_off, seg_confirmed = segment_levels(levels, off, confirmed, n_segments, -(-win // hop))
+    lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable = summarize(
+        seg_levels, seg_off, seg_confirmed, saturated, step_s, duration_s, acceptable_weight, min_readable
+    )
+    n_leads = y.shape[1]
+    flagged = np.zeros(1 + 2 * n_leads, dtype=np.int64)
+    for k in range(n_segments):
+        flagged[0] += not rec_readable[k]
+        for j in range(n_leads):
+            flagged[1 + j] += seg_levels[k, j] == _UNREADABLE
+            flagged[1 + n_leads + j] += seg_off[k, j]
+    return (seg_levels, seg_off, lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable,
+            flagged)

@@ -75,6 +75,8 @@ class QualityLevel(enum.IntEnum):
 TimeRanges = tuple[tuple[float, float], ...]
 
 _LEVELS = (QualityLevel.UNREADABLE, QualityLevel.ACCEPTABLE, QualityLevel.GOOD)
+_NO_BEATS = np.zeros(0, dtype=np.int64)
+_NO_BEATS.setflags(write=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -296,49 +298,48 @@ def assess_quality(
     d = int(round(fs / preprocessed.fs))
     fs_y = preprocessed.fs
     n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
-    y = np.ascontiguousarray(preprocessed.signal_2d())
-    masks = [np.ascontiguousarray(m.reshape(n_samples, n_leads)) for m in
-             (preprocessed.missing, preprocessed.flat, preprocessed.saturated)]
+    y, missing, flat, saturated = (
+        np.ascontiguousarray(a.reshape(n_samples, n_leads))
+        for a in (preprocessed.signal, preprocessed.missing, preprocessed.flat, preprocessed.saturated)
+    )
     duration_s = n_input / fs
     hop = max(1, int(round(step_s * fs_y)))
     win = max(2, int(round(window_s * fs_y)))
-    n_segments = int(np.ceil(n_samples / hop)) if n_samples else 0
-    n_windows = max(1, int(np.ceil(max(n_samples - win, 0) / hop)) + 1) if n_samples else 0
+    n_segments = -(-n_samples // hop)
+    n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     stride = max(1, int(fs_y // _SLOPE_FS))
     smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs_y)))
-    feats = qk.window_features(y, masks[0], masks[1], masks[2], win, hop, n_windows, stride, smooth)
-
-    if beats is not None:
-        beats_arr = _check_beats(beats, n_input) // d
-        half = max(2, int(round(0.1 * fs_y)))
-        corr = qk.template_correlation(y, beats_arr, half, win, hop, n_windows)
-    else:
-        corr = feats[:, :, 0]  # (unused)
+    beats_arr = _NO_BEATS if beats is None else _check_beats(beats, n_input) // d
     params = np.array([
         max_masked_fraction, max_saturated_fraction, lead_off_mv, min_kurtosis, min_slope_conc, good_slope_conc,
         motion_ratio, max_ptp_mv, good_baseline_ratio, max_baseline_ratio, min_template_corr,
         rescue_template_corr, confirm_template_corr, quiet_ratio,
     ], dtype=np.float64)
-    levels, off, confirmed = qk.grade_windows(feats, corr, beats is not None, params)
-    seg_levels, seg_off, seg_confirmed = qk.segment_levels(
-        levels, off, confirmed, n_segments, int(np.ceil(win / hop))
-    )
     step_s = hop / fs_y  # the segment length actually used
-    lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable = qk.summarize(
-        seg_levels, seg_off, seg_confirmed, masks[2], step_s, duration_s, acceptable_weight, min_readable_fraction
+    (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
+     flagged) = qk.assess(
+        y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats_arr,
+        max(2, int(round(0.1 * fs_y))), beats is not None, params, n_segments, step_s, duration_s,
+        acceptable_weight, min_readable_fraction,
     )
     level = _LEVELS[rec_lv]
-    readable = seg_levels > QualityLevel.UNREADABLE
-    logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
+    flagged = flagged.tolist()
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
     return SignalQuality(
         level=level,
         lead_levels=tuple(_LEVELS[v] for v in lead_lv.tolist()),
         readable_fraction=rec_frac,
         lead_readable_fraction=tuple(lead_frac.tolist()),
-        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s),
-        lead_unreadable_ranges=tuple(_ranges(~readable[:, j], step_s, duration_s) for j in range(n_leads)),
+        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s) if flagged[0] else (),
+        lead_unreadable_ranges=tuple(
+            _ranges(seg_levels[:, j] == QualityLevel.UNREADABLE, step_s, duration_s) if flagged[1 + j] else ()
+            for j in range(n_leads)
+        ),
         lead_off=tuple(f > 0.5 for f in lead_off_frac.tolist()),
-        lead_off_ranges=tuple(_ranges(seg_off[:, j], step_s, duration_s) for j in range(n_leads)),
+        lead_off_ranges=tuple(
+            _ranges(seg_off[:, j], step_s, duration_s) if flagged[1 + n_leads + j] else () for j in range(n_leads)
+        ),
         saturated_fraction=tuple(sat_frac.tolist()),
         segment_levels=seg_levels,
         step_s=float(step_s),
