@@ -23,6 +23,8 @@ F_BASELINE = 6  # range of the moving mean over `smooth` samples (mV): baseline 
 N_FEATURES = 7
 
 _TOP_SHARE = 0.10
+#: the slope-energy threshold of a window: this times the previous window's k-th largest energy
+_HINT_SCALE = 0.6
 
 
 @njit(cache=True)
@@ -74,38 +76,54 @@ def _select(a: np.ndarray, n: int, r: int) -> float:
 
 @njit(cache=True)
 def _top_sum(values: np.ndarray, n: int, k: int, scratch: np.ndarray) -> float:
-    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``), exactly.
+    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``), exactly; see :func:`_top_sum_hinted`."""
+    return _top_sum_hinted(values, n, k, scratch, 0.0)[0]
 
-    A threshold is first estimated from every 8th value (a little below the expected k-th largest);
-    only the values at or above it are then partitioned. When fewer than ``k`` values pass (rare),
-    all ``n`` are partitioned. ``scratch`` holds at least ``n`` floats.
+
+@njit(cache=True)
+def _top_sum_hinted(values: np.ndarray, n: int, k: int, scratch: np.ndarray, hint: float) -> tuple[float, float]:
+    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``, values >= 0), exactly, and the ``k``-th
+    largest value.
+
+    Only the values at or above a threshold are partitioned (quickselect, :func:`_select`): ``hint`` when
+    positive (a value expected a little below the ``k``-th largest, e.g. from the previous, overlapping
+    window), else one estimated from every 8th value. When fewer than ``k`` values pass (rare), the next
+    estimate, then all ``n`` values are partitioned. ``scratch`` holds at least ``n`` floats.
     """
-    if n >= 128:
-        m = 0
-        for i in range(0, n, 8):
-            scratch[m] = values[i]
-            m += 1
-        rank = m - 2 - int(1.6 * k * m / n)
-        if rank > 0:
+    for attempt in range(2):
+        if attempt == 0:
+            if not hint > 0.0:
+                continue
+            t = hint
+        else:
+            if n < 128:
+                break
+            m = 0
+            for i in range(0, n, 8):
+                scratch[m] = values[i]
+                m += 1
+            rank = m - 2 - int(1.6 * k * m / n)
+            if rank <= 0:
+                break
             t = _select(scratch, m, rank)
-            c = 0
-            for i in range(n):  # branchless compaction of the values >= t
-                v = values[i]
-                scratch[c] = v
-                c += v >= t
-            if c >= k:
-                _select(scratch, c, c - k)
-                total = 0.0
-                for i in range(c - k, c):
-                    total += scratch[i]
-                return total
+        c = 0
+        for i in range(n):  # branchless compaction of the values >= t
+            v = values[i]
+            scratch[c] = v
+            c += v >= t
+        if c >= k:
+            kth = _select(scratch, c, c - k)
+            total = 0.0
+            for i in range(c - k, c):
+                total += scratch[i]
+            return total, kth
     for i in range(n):
         scratch[i] = values[i]
-    _select(scratch, n, n - k)
+    kth = _select(scratch, n, n - k)
     total = 0.0
     for i in range(n - k, n):
         total += scratch[i]
-    return total
+    return total, kth
 
 
 @njit(cache=True)
@@ -300,6 +318,7 @@ def _window_features_segments(
             st[_S_TAIL_HI] = t_hi
             st[_S_SLOPE_TOTAL] = slope_total
         offset[n_seg] = n_slope
+        kth = 0.0  # k-th largest slope energy of the previous window (0: none)
         for k in range(n_windows):
             start = k * hop
             stop = min(start + win, n)
@@ -371,7 +390,9 @@ def _window_features_segments(
             if n_win_slope < 8 or slope_total <= 0:
                 continue
             n_top = max(1, int(_TOP_SHARE * n_win_slope))
-            out[k, lead, F_SLOPE_CONC] = _top_sum(slopes[first:], n_win_slope, n_top, scratch) / slope_total
+            # the previous window shares a segment: a little below its k-th largest energy is a good threshold
+            top, kth = _top_sum_hinted(slopes[first:], n_win_slope, n_top, scratch, _HINT_SCALE * kth)
+            out[k, lead, F_SLOPE_CONC] = top / slope_total
     return out
 
 
