@@ -148,7 +148,7 @@ def window_features(
     Parameters
     ----------
     y
-        ``(n, n_leads)`` filtered signal (NaN where not valid).
+        ``(n, n_leads)`` filtered signal, NaN where not valid (in particular wherever a mask is set).
     missing, flat, saturated
         ``(n, n_leads)`` boolean masks from preprocessing.
     win, hop
@@ -171,6 +171,55 @@ def window_features(
     if win % hop == 0 and hop % stride == 0 and smooth - 1 <= hop:
         return _window_features_segments(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
     return _window_features_direct(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+
+
+@njit(cache=True)
+def _clean_segment(y: np.ndarray, lead: int, start: int, stop: int, smooth: int, acc: float, slopes: np.ndarray,
+                   n_slope: int) -> tuple:  # pragma: no cover - compiled
+    """The per-segment pass of :func:`_window_features_segments` for a segment without gaps (hence, ``y``
+    being NaN where masked, without masks) whose ``smooth`` preceding samples are valid too (stride 1): the
+    same operations in the same order, without the tests. ``acc`` holds the sum of the ``smooth`` samples
+    before ``start``; slope energies go to ``slopes[n_slope:]``. A gap makes the first result (the sum of
+    deviations) NaN: the caller then takes the general path."""
+    shift = y[start, lead]
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    s4 = 0.0
+    lo = np.inf
+    hi = -np.inf
+    h_lo = np.inf
+    h_hi = -np.inf
+    t_lo = np.inf
+    t_hi = -np.inf
+    slope_total = 0.0
+    boundary = 0.0
+    head_end = min(start + smooth - 1, stop)
+    for i in range(start, stop):
+        v = y[i, lead]
+        dv = v - shift
+        d2 = dv * dv
+        s1 += dv
+        s2 += d2
+        s3 += d2 * dv
+        s4 += d2 * d2
+        lo = min(lo, v)
+        hi = max(hi, v)
+        acc += v - y[i - smooth, lead]
+        if i < head_end:
+            h_lo = min(h_lo, acc)
+            h_hi = max(h_hi, acc)
+        else:
+            t_lo = min(t_lo, acc)
+            t_hi = max(t_hi, acc)
+        a = y[i - 1, lead]
+        sq = (v - a) * (v - a)
+        slopes[n_slope + i - start] = sq
+        if i == start:
+            boundary = sq
+        else:
+            slope_total += sq
+    return s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc
 
 
 # per-segment partial results of _window_features_segments
@@ -248,8 +297,20 @@ def _window_features_segments(
             offset[g] = n_slope
             has_boundary[g] = False
             head_end = start + smooth - 1
+            if stride == 1 and run >= smooth and stop > start:
+                # optimistically the same operations without the tests; valid when the segment has no gap
+                # (its sum of deviations is then finite), so no mask either (masked samples are NaN)
+                clean = _clean_segment(y, lead, start, stop, smooth, acc, slopes, n_slope)
+                if clean[0] == clean[0]:
+                    s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc = clean
+                    shift = y[start, lead]
+                    count = stop - start
+                    run += count
+                    n_slope += count
+                    has_boundary[g] = True
+                    stats[g, _S_BOUNDARY] = boundary
             phase = 0  # (i - start) % stride, by counting
-            for i in range(start, stop):
+            for i in range(start, stop if count == 0 else start):
                 f = flat[i, lead]
                 sa = saturated[i, lead]
                 n_flat += f
