@@ -862,6 +862,10 @@ def summarize(
         if best > _UNREADABLE:
             rec_frac += seg_len[k]
     lead_levels = np.zeros(n_leads, dtype=np.int64)
+    n_sat = np.zeros(n_leads, dtype=np.int64)
+    for i in range(n):  # row by row: the mask is read in memory order
+        for j in range(n_leads):
+            n_sat[j] += saturated[i, j]
     sat_frac = np.zeros(n_leads)
     for j in range(n_leads):
         lead_frac[j] /= total
@@ -870,10 +874,7 @@ def summarize(
         lead_levels[j] = _verdict(lead_frac[j], seg_levels[:, j], seg_confirmed[:, j], seg_len, total,
                                   acceptable_weight, min_readable)
         if n:
-            c = 0
-            for i in range(n):
-                c += saturated[i, j]
-            sat_frac[j] = c / n
+            sat_frac[j] = n_sat[j] / n
     rec_frac /= total
     level = _verdict(rec_frac, record_column, record_sure, seg_len, total, acceptable_weight, min_readable)
     return lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable
