@@ -39,6 +39,7 @@ readable wherever at least one lead is. Time ranges are in seconds from the reco
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -169,14 +170,22 @@ def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _params(*values: float) -> np.ndarray:
+    """The thresholds as the read-only float64 array :func:`ecg._quality_kernels.grade_windows` takes."""
+    arr = np.array(values, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
 def _check_beats(beats: object, n_samples: int) -> np.ndarray:
     arr = np.asarray(beats)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got {arr.dtype} {arr.shape}")
-    arr = np.sort(arr.astype(np.int64))
+    arr = np.sort(arr).astype(np.int64, copy=False)  # (a sorted copy, C-contiguous)
     if arr.size and (arr[0] < 0 or arr[-1] >= n_samples):
         raise EcgValueError(f"beats: expected sample indices in [0, {n_samples}), got {arr[0]}..{arr[-1]}")
-    return np.ascontiguousarray(arr)
+    return arr
 
 
 def assess_quality(
@@ -309,12 +318,16 @@ def assess_quality(
     n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     stride = max(1, int(fs_y // _SLOPE_FS))
     smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs_y)))
-    beats_arr = _NO_BEATS if beats is None else _check_beats(beats, n_input) // d
-    params = np.array([
+    beats_arr = _NO_BEATS
+    if beats is not None:
+        beats_arr = _check_beats(beats, n_input)  # (a fresh array)
+        if d > 1:
+            beats_arr //= d
+    params = _params(
         max_masked_fraction, max_saturated_fraction, lead_off_mv, min_kurtosis, min_slope_conc, good_slope_conc,
         motion_ratio, max_ptp_mv, good_baseline_ratio, max_baseline_ratio, min_template_corr,
         rescue_template_corr, confirm_template_corr, quiet_ratio,
-    ], dtype=np.float64)
+    )
     step_s = hop / fs_y  # the segment length actually used
     (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
      flagged) = qk.assess(
