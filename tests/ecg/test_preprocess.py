@@ -439,6 +439,40 @@ def test_backward_pass_matches_scipy_per_run(lowpass_hz: float, powerline_hz: fl
     assert backward_pass(np.zeros((0, 2)), sos, zi).shape == (0, 2)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(0, 900),
+    n_leads=st.integers(1, 3),
+    fs=st.sampled_from([250.0, 360.0, 500.0, 1000.0]),
+    events=st.lists(st.tuples(st.integers(0, 900), st.integers(1, 150), st.integers(0, 2), st.integers(0, 3)),
+                    max_size=6),
+    seed=st.integers(0, 2**16),
+)
+def test_screening_signal_random_gaps_match_reference(
+    n: int, n_leads: int, fs: float, events: list, seed: int
+) -> None:
+    """Random NaN gaps, flat runs and runs at either rail, anywhere (block edges, record ends)."""
+    from ecg.preprocess import screening_signal
+
+    rng = np.random.default_rng(seed)
+    x = np.round(np.cumsum(rng.standard_normal((n, n_leads)), axis=0), 1)  # coarse: short equal runs happen
+    for start, length, lead, kind in events:
+        sl, j = slice(start, start + length), lead % n_leads
+        if kind == 0:
+            x[sl, j] = np.nan
+        elif kind == 1:
+            x[sl, j] = 0.25
+        elif kind == 2:
+            x[sl, j] = np.nanmax(x[:, j], initial=0.0) + 1.0
+        else:
+            x[sl, j] = np.nanmin(x[:, j], initial=0.0) - 1.0
+    got = screening_signal(x, fs)
+    want = ref_screening(x, fs, int(round(0.25 * fs)), max(3, int(round(0.015 * fs))))
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a.reshape(b.shape), b)
+    np.testing.assert_allclose(got.signal.reshape(want[0].shape), want[0], rtol=1e-9, atol=1e-9)
+
+
 def test_screening_zero_phase_matches_scipy_sosfiltfilt_shape() -> None:
     """Forward-backward at the decimated rate: no delay at the QRS, unlike the causal pass."""
     from ecg.preprocess import screening_signal, zero_phase_screening

@@ -358,3 +358,35 @@ def test_nstdb_with_detected_beats(shared_data: Path) -> None:
     noisy = _nstdb_noisy_mask(mask.size, rec.fs)
     assert 1.0 - mask[noisy].mean() >= 0.6
     assert mask[~noisy].mean() >= 0.9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 700),
+    n_leads=st.integers(1, 3),
+    hop=st.integers(20, 120),
+    q=st.integers(1, 3),
+    smooth=st.integers(1, 21),
+    gaps=st.lists(st.tuples(st.integers(0, 700), st.integers(1, 60), st.integers(0, 2), st.integers(0, 3)),
+                  max_size=5),
+    seed=st.integers(0, 2**16),
+)
+def test_window_features_per_segment_equals_window_by_window(
+    n: int, n_leads: int, hop: int, q: int, smooth: int, gaps: list, seed: int
+) -> None:
+    """Per-segment partial results combined per window equal a scan of every window (floating-point noise)."""
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.standard_normal((n, n_leads)), axis=0) * 0.1 + 3.0  # an offset the shifts must cancel
+    masks = [np.zeros((n, n_leads), dtype=bool) for _ in range(3)]
+    for start, length, lead, kind in gaps:  # kind 0-2: a mask (NaN in y, as preprocessing leaves it); 3: NaN only
+        sl = slice(start, start + length)
+        if kind < 3:
+            masks[kind][sl, lead % n_leads] = True
+        y[sl, lead % n_leads] = np.nan
+    win = q * hop
+    n_windows = max(1, -(-max(n - win, 0) // hop) + 1) if n else 0
+    args = (np.ascontiguousarray(y), *masks, win, hop, n_windows, 1, smooth)
+    got = qk._window_features_segments(*args)
+    want = qk._window_features_direct(*args)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(want, ref_window_features(*args), rtol=1e-9, atol=1e-12)
