@@ -719,8 +719,10 @@ def grade_windows(
             kurt = feats[k, j, F_KURTOSIS]
             conc = feats[k, j, F_SLOPE_CONC]
             sat = feats[k, j, F_SATURATED]
-            dead = feats[k, j, F_FLAT] > p[P_MAX_MASKED]
+            dead = feats[k, j, F_FLAT] > p[P_MAX_MASKED]  # exactly flat: disconnected
             small = ptp < p[P_LEAD_OFF]
+            # a live but quiet line (valid, not constant samples, far below the lead's own ECG amplitude):
+            # asystole or a pause looks like this, and it is readable -- unlike a disconnected lead
             quiet = (not dead and masked <= p[P_MAX_MASKED] and ptp < p[P_QUIET_RATIO] * median_ptp
                      and has_ptp and ptp == ptp)
             lead_off = dead or (small and not quiet)
@@ -728,6 +730,8 @@ def grade_windows(
             baseline = feats[k, j, F_BASELINE] / median_ptp
             motion = (ptp > p[P_MOTION_RATIO] * median_ptp or ptp > p[P_MAX_PTP]
                       or baseline > p[P_MAX_BASELINE])
+            # kurtosis alone misjudges clean leads with biphasic QRS and tall T waves (and wide
+            # complexes): it only counts where the slope concentration is doubtful too
             noisy = (conc < p[P_MIN_SLOPE_CONC] or conc != conc
                      or (kurt < p[P_MIN_KURTOSIS] and conc < p[P_GOOD_SLOPE_CONC]))
             doubtful = conc < p[P_GOOD_SLOPE_CONC] or sat > 0 or masked > 0.1 or baseline > p[P_GOOD_BASELINE]
@@ -777,7 +781,7 @@ def segment_levels(
         for j in range(n_leads):
             best = -1
             all_off = True
-            any_confirmed = False
+            any_confirmed = False  # some covering window has a consistent, template-confirmed morphology
             for w in range(w_lo, w_hi + 1):
                 best = max(best, levels[w, j])
                 all_off = all_off and off[w, j]
@@ -794,6 +798,8 @@ def _verdict(frac: float, column: np.ndarray, sure: np.ndarray, seg_len: np.ndar
     """Level of one lead (or of the record) from its segment levels, template confirmation and readable share."""
     if column.shape[0] == 0:
         return _UNREADABLE
+    # acceptable time whose beats are template-confirmed counts in full (an AF record with small
+    # QRS and coarse fibrillatory waves is "acceptable" to the signal features throughout)
     good = 0.0
     good_or_sure = 0.0
     for k in range(column.shape[0]):
