@@ -410,6 +410,28 @@ def test_screening_signal_any_cascade_length_matches_reference(
     np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
 
 
+def test_screening_fast_and_general_paths_agree_bit_for_bit() -> None:
+    """The fused four-section kernel and the general mask-then-filter path run the same operations: appending
+    an identity section (exact) moves a cascade onto the general path without changing a bit."""
+    from ecg._filter_kernels import backward_pass, screening_pass
+    from ecg.preprocess import _screening_filter
+
+    fs = 360.0
+    x = ecg_like(fs, 8.0, n_leads=3, seed=5)
+    x[700:760, 0] = np.nan
+    x[1200:1300, 1] = 0.2
+    x[2000:2010, 2] = np.nanmax(x[:, 2]) + 0.5  # clipped: the fast path filters this lead again
+    sos, zi = _screening_filter(fs / 2, 0.5, 40.0, 50.0)
+    assert sos.shape[0] == 4
+    sos5 = np.vstack([sos, [[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]]])
+    zi5 = np.vstack([zi, [[0.0, 0.0]]])
+    fast = screening_pass(x, 2, sos, zi, 90, 5)
+    general = screening_pass(x, 2, sos5, zi5, 90, 5)
+    for a, b in zip(fast, general, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(backward_pass(fast[0], sos, zi), backward_pass(fast[0], sos5, zi5))
+
+
 @pytest.mark.parametrize(("lowpass_hz", "powerline_hz"), [(40.0, 50.0), (40.0, None), (80.0, 50.0)])
 def test_backward_pass_matches_scipy_per_run(lowpass_hz: float, powerline_hz: float | None) -> None:
     """The backward pass: scipy.sosfilt over each reversed run of finite rows, started in its steady state."""
