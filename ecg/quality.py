@@ -170,9 +170,16 @@ def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
     )
 
 
-@functools.lru_cache(maxsize=16)
 def _params(*values: float) -> np.ndarray:
     """The thresholds as the read-only float64 array :func:`ecg._quality_kernels.grade_windows` takes."""
+    try:
+        return _params_cached(*values)
+    except TypeError:  # an unhashable number (a 0-d array): not cached
+        return np.array([float(v) for v in values], dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=16)
+def _params_cached(*values: float) -> np.ndarray:
     arr = np.array(values, dtype=np.float64)
     arr.setflags(write=False)
     return arr
