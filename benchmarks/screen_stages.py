@@ -13,13 +13,21 @@ CinC 2017 records (single lead, 300 Hz), each stage is timed best-of-``repeat``
 * ``sig+q``    -- the sum of the three (target: at most 0.45 x ``detect``).
 
 MIT-BIH figures are sums over the records; CinC figures are per-record means (ms). Nothing is written.
+
+``--save-outputs FILE`` / ``--compare-outputs FILE`` instead store / compare (no timing) the stages' results
+on every shared record (MIT-BIH, nstdb, CinC): masks, decimated causal and zero-phase signals, and
+``SignalQuality.to_dict()`` and segment levels with and without beats -- to check that a speed-up changed
+nothing beyond floating-point noise.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import pickle
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks._common import SHARED_DATA, time_best
 from ecg import assess_quality, detect_qrs, read
@@ -42,14 +50,61 @@ def _stages(rec, repeat: int, min_time_s: float) -> dict[str, float]:
     return t
 
 
+def _outputs(data: Path) -> dict[str, dict]:
+    paths = sorted((data / "mitdb").glob("*.hea")) + sorted((data / "nstdb").glob("*.hea"))
+    paths += sorted((data / "cinc2017").glob("*.hea"))
+    out = {}
+    for path in paths:
+        rec = read(path)
+        pre = screening_signal(rec.signal, rec.fs)
+        beats = detect_qrs(rec.signal, rec.fs)
+        with_beats = assess_quality(rec.signal, rec.fs, beats=beats, preprocessed=pre)
+        signal_only = assess_quality(rec.signal, rec.fs)
+        out[path.stem] = {
+            "masks": (pre.missing, pre.flat, pre.saturated),
+            "causal": pre.signal,
+            "zero_phase": zero_phase_screening(pre),
+            "quality": (with_beats.to_dict(), signal_only.to_dict()),
+            "segments": (with_beats.segment_levels, signal_only.segment_levels),
+        }
+    return out
+
+
+def _compare(ref: dict[str, dict], new: dict[str, dict]) -> int:
+    differences = 0
+    max_abs = 0.0
+    for name, a in ref.items():
+        b = new[name]
+        same = all(np.array_equal(x, y) for x, y in zip(a["masks"] + a["segments"], b["masks"] + b["segments"]))
+        same &= a["quality"] == b["quality"]
+        for key in ("causal", "zero_phase"):
+            same &= bool(np.array_equal(np.isnan(a[key]), np.isnan(b[key])))
+            if np.isfinite(a[key]).any():
+                max_abs = max(max_abs, float(np.nanmax(np.abs(a[key] - b[key]))))
+        if not same:
+            differences += 1
+            print(f"{name}: masks, NaN pattern or quality differ")
+    print(f"{len(ref)} records, {differences} with different masks / quality, signals within {max_abs:.3g}")
+    return 1 if differences or max_abs > 1e-12 else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cinc", type=int, default=30)
     parser.add_argument("--only", choices=("mitdb", "cinc2017"), default=None)
+    parser.add_argument("--save-outputs", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--compare-outputs", type=Path, default=None, metavar="FILE")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    if args.save_outputs:
+        with open(args.save_outputs, "wb") as fh:
+            pickle.dump(_outputs(args.data), fh)
+        return 0
+    if args.compare_outputs:
+        with open(args.compare_outputs, "rb") as fh:
+            return _compare(pickle.load(fh), _outputs(args.data))
     groups = {
         "mitdb": sorted((args.data / "mitdb").glob("*.hea")),
         "cinc2017": sorted((args.data / "cinc2017").glob("*.hea"))[: args.cinc],
