@@ -203,47 +203,311 @@ def fill_gaps_linear(x: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, inline="always")
-def _cascade_step(sos, zi, z0, z1, v, fresh):  # pragma: no cover - compiled
-    """One sample through a biquad cascade (transposed direct form II, state ``z0``/``z1``).
-
-    When ``fresh`` the state is first set to the steady state for a constant input ``v`` (``zi`` from
-    ``scipy.signal.sosfilt_zi``), so a filter restarting after a gap does not ring.
-    """
-    if fresh:
-        for s in range(sos.shape[0]):
-            z0[s] = zi[s, 0] * v
-            z1[s] = zi[s, 1] * v
-    for s in range(sos.shape[0]):
-        out = sos[s, 0] * v + z0[s]
-        z0[s] = sos[s, 1] * v - sos[s, 4] * out + z1[s]
-        z1[s] = sos[s, 2] * v - sos[s, 5] * out
-        v = out
-    return v
+#: the screening cascade runs with its state in registers when it has at most this many sections
+_FAST_SECTIONS = 4
 
 
 @njit(cache=True)
-def _filter_blocks(
-    x: np.ndarray, j: int, d: int, sos: np.ndarray, zi: np.ndarray, bad: np.ndarray, y: np.ndarray,
-    z0: np.ndarray, z1: np.ndarray,
-) -> None:
-    """Block means of lead ``j`` through ``sos`` (TDF-II), skipping ``bad`` blocks, restarting after them."""
-    n = x.shape[0]
+def _padded_sections(sos: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sos`` / ``zi`` padded to :data:`_FAST_SECTIONS` rows with identity sections (``b0 = 1``, zero state).
+
+    An identity section passes a finite value through exactly (``v * 1 + 0``), so padding changes no bit.
+    """
+    c = np.zeros((_FAST_SECTIONS, 6))
+    z = np.zeros((_FAST_SECTIONS, 2))
+    for s in range(_FAST_SECTIONS):
+        c[s, 0] = 1.0
+    for s in range(sos.shape[0]):
+        for t in range(6):
+            c[s, t] = sos[s, t]
+        z[s, 0] = zi[s, 0]
+        z[s, 1] = zi[s, 1]
+    return c, z
+
+
+@njit(cache=True)
+def _cascade_run4(src: np.ndarray, dst: np.ndarray, j: int, first: int, end: int, step: int,
+                  c: np.ndarray, zi: np.ndarray) -> int:  # pragma: no cover - compiled
+    """Run the 4-section cascade ``c`` over ``src[first], src[first + step], ...`` of column ``j`` into
+    ``dst``, started in the steady state of the (finite) first value, up to the first NaN or ``end``;
+    return where it stopped. The state lives in registers.
+
+    Transposed direct form II, the same operations in the same order as the generic path.
+    """
+    v = src[first, j]
+    p0 = zi[0, 0] * v
+    q0 = zi[0, 1] * v
+    p1 = zi[1, 0] * v
+    q1 = zi[1, 1] * v
+    p2 = zi[2, 0] * v
+    q2 = zi[2, 1] * v
+    p3 = zi[3, 0] * v
+    q3 = zi[3, 1] * v
+    b00, b01, b02, a01, a02 = c[0, 0], c[0, 1], c[0, 2], c[0, 4], c[0, 5]
+    b10, b11, b12, a11, a12 = c[1, 0], c[1, 1], c[1, 2], c[1, 4], c[1, 5]
+    b20, b21, b22, a21, a22 = c[2, 0], c[2, 1], c[2, 2], c[2, 4], c[2, 5]
+    b30, b31, b32, a31, a32 = c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5]
+    k = first
+    while k != end:
+        v = src[k, j]
+        if v != v:
+            break
+        o = b00 * v + p0
+        p0 = b01 * v - a01 * o + q0
+        q0 = b02 * v - a02 * o
+        v = o
+        o = b10 * v + p1
+        p1 = b11 * v - a11 * o + q1
+        q1 = b12 * v - a12 * o
+        v = o
+        o = b20 * v + p2
+        p2 = b21 * v - a21 * o + q2
+        q2 = b22 * v - a22 * o
+        v = o
+        o = b30 * v + p3
+        p3 = b31 * v - a31 * o + q3
+        q3 = b32 * v - a32 * o
+        dst[k, j] = o
+        k += step
+    return k
+
+
+@njit(cache=True)
+def _cascade_run(src: np.ndarray, dst: np.ndarray, j: int, first: int, end: int, step: int,
+                 sos: np.ndarray, zi: np.ndarray, z0: np.ndarray, z1: np.ndarray) -> int:  # pragma: no cover
+    """:func:`_cascade_run4` for any number of sections (state in the arrays ``z0`` / ``z1``)."""
     n_sec = sos.shape[0]
+    v = src[first, j]
+    for s in range(n_sec):
+        z0[s] = zi[s, 0] * v
+        z1[s] = zi[s, 1] * v
+    k = first
+    while k != end:
+        v = src[k, j]
+        if v != v:
+            break
+        for s in range(n_sec):
+            o = sos[s, 0] * v + z0[s]
+            z0[s] = sos[s, 1] * v - sos[s, 4] * o + z1[s]
+            z1[s] = sos[s, 2] * v - sos[s, 5] * o
+            v = o
+        dst[k, j] = v
+        k += step
+    return k
+
+
+@njit(cache=True)
+def _cascade_lead(src: np.ndarray, dst: np.ndarray, j: int, sos: np.ndarray, zi: np.ndarray, c: np.ndarray,
+                  z: np.ndarray, z0: np.ndarray, z1: np.ndarray, backward: bool) -> None:  # pragma: no cover
+    """Run the cascade down column ``j`` of ``src`` into ``dst``, restarting after NaN runs.
+
+    ``c`` / ``z`` are ``sos`` / ``zi`` padded to four sections (:func:`_padded_sections`) when ``sos``
+    has at most four, else ``sos`` / ``zi`` themselves; ``z0`` / ``z1`` are scratch state.
+    """
+    m = src.shape[0]
+    fast = sos.shape[0] <= _FAST_SECTIONS
+    step = -1 if backward else 1
+    end = -1 if backward else m
+    k = m - 1 if backward else 0
+    while k != end:
+        if src[k, j] != src[k, j]:
+            dst[k, j] = np.nan
+            k += step
+            continue
+        if fast:
+            k = _cascade_run4(src, dst, j, k, end, step, c, z)
+        else:
+            k = _cascade_run(src, dst, j, k, end, step, sos, zi, z0, z1)
+
+
+@njit(cache=True)
+def _cascade_columns(src: np.ndarray, dst: np.ndarray, sos: np.ndarray, zi: np.ndarray, backward: bool) -> None:
+    """Run ``sos`` down every column of ``src`` into ``dst`` (may be ``src``), restarting after NaN runs.
+
+    NaN rows stay NaN; each run of finite values starts in the steady state (``zi * value``) of its first
+    value, so gaps never ring into what follows. ``backward`` runs from the last row to the first.
+    """
+    c, z = _padded_sections(sos, zi) if sos.shape[0] <= _FAST_SECTIONS else (sos, zi)
+    z0 = np.zeros(sos.shape[0])
+    z1 = np.zeros(sos.shape[0])
+    for j in range(src.shape[1]):
+        _cascade_lead(src, dst, j, sos, zi, c, z, z0, z1, backward)
+
+
+@njit(cache=True)
+def _block_means_masks(
+    x: np.ndarray, j: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray, missing: np.ndarray,
+    flat: np.ndarray, saturated: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray,
+) -> tuple[int, float, float]:  # pragma: no cover - compiled
+    """Block means of lead ``j`` into ``y`` (NaN where masked) with its missing / flat masks (``saturated``
+    cleared); candidate clipped runs (constant runs of at least ``rail_min_run``) into ``run_start`` /
+    ``run_stop``.
+
+    Branch-light: the per-sample equality run is a select, and only the rare events (a flat run
+    qualifying, a long run ending) branch. ``x`` holds finite values or NaN, so a block sum is NaN
+    exactly when the block has a gap. Returns ``(n_runs, top, bottom)`` (the lead's extremes).
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    n_full = n // d
+    # the mean of a full block: a product where 1 / d is exact (d a power of two), else a division
+    inv = 1.0 / d if d & (d - 1) == 0 else 0.0
+    top = -np.inf
+    bottom = np.inf
+    eq_run = 0
+    prev = np.nan
+    n_runs = 0
+    for k in range(m):
+        a = k * d
+        b = a + d if k < n_full else n
+        acc = 0.0
+        flat_seen = False
+        for i in range(a, b):
+            v = x[i, j]
+            top = v if v > top else top
+            bottom = v if v < bottom else bottom
+            acc += v
+            same = v == prev
+            if (not same) & (eq_run >= rail_min_run):  # candidate clipped run [i - eq_run, i)
+                run_start[n_runs] = i - eq_run
+                run_stop[n_runs] = i
+                n_runs += 1
+            eq_run = eq_run + 1 if same else 1
+            if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
+                for kk in range((i - eq_run + 1) // d, k):
+                    flat[kk, j] = True
+                    y[kk, j] = np.nan
+            flat_seen |= eq_run >= flat_min_run
+            prev = v
+        nan_seen = acc != acc
+        missing[k, j] = nan_seen
+        flat[k, j] = flat_seen
+        saturated[k, j] = False
+        if nan_seen | flat_seen:
+            y[k, j] = np.nan
+        elif inv > 0.0 and k < n_full:
+            y[k, j] = acc * inv
+        else:
+            y[k, j] = acc / (b - a)
+    if eq_run >= rail_min_run and prev == prev:
+        run_start[n_runs] = n - eq_run
+        run_stop[n_runs] = n
+        n_runs += 1
+    return n_runs, top, bottom
+
+
+@njit(cache=True)
+def _lead_pass4(
+    x: np.ndarray, j: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray, missing: np.ndarray,
+    flat: np.ndarray, saturated: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray, c: np.ndarray,
+    zi: np.ndarray,
+) -> tuple[int, float, float]:  # pragma: no cover - compiled
+    """:func:`_block_means_masks` with each unmasked block mean run at once through the four-section
+    cascade ``c`` (state in registers, restarted in its steady state after masked blocks), so the
+    out-of-order core overlaps the mask logic with the filter recursion. The same operations as the two
+    passes, so the same bits; clipping (known at the end) is left to the caller.
+    """
+    n = x.shape[0]
+    m = y.shape[0]
+    n_full = n // d
+    inv = 1.0 / d if d & (d - 1) == 0 else 0.0
+    top = -np.inf
+    bottom = np.inf
+    eq_run = 0
+    prev = np.nan
+    n_runs = 0
+    b00, b01, b02, a01, a02 = c[0, 0], c[0, 1], c[0, 2], c[0, 4], c[0, 5]
+    b10, b11, b12, a11, a12 = c[1, 0], c[1, 1], c[1, 2], c[1, 4], c[1, 5]
+    b20, b21, b22, a21, a22 = c[2, 0], c[2, 1], c[2, 2], c[2, 4], c[2, 5]
+    b30, b31, b32, a31, a32 = c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5]
+    p0 = q0 = p1 = q1 = p2 = q2 = p3 = q3 = 0.0
     fresh = True
-    for k in range(y.shape[0]):
-        if bad[k]:
+    for k in range(m):
+        a = k * d
+        b = a + d if k < n_full else n
+        acc = 0.0
+        flat_seen = False
+        for i in range(a, b):
+            v = x[i, j]
+            top = v if v > top else top
+            bottom = v if v < bottom else bottom
+            acc += v
+            same = v == prev
+            if (not same) & (eq_run >= rail_min_run):
+                run_start[n_runs] = i - eq_run
+                run_stop[n_runs] = i
+                n_runs += 1
+            eq_run = eq_run + 1 if same else 1
+            if eq_run == flat_min_run:
+                for kk in range((i - eq_run + 1) // d, k):
+                    flat[kk, j] = True
+                    y[kk, j] = np.nan
+            flat_seen |= eq_run >= flat_min_run
+            prev = v
+        nan_seen = acc != acc
+        missing[k, j] = nan_seen
+        flat[k, j] = flat_seen
+        saturated[k, j] = False
+        if nan_seen | flat_seen:
             y[k, j] = np.nan
             fresh = True
             continue
-        a = k * d
-        b = min(a + d, n)
-        acc = 0.0
-        for i in range(a, b):
-            acc += x[i, j]
-        v = acc / (b - a)
-        y[k, j] = _cascade_step(sos, zi, z0, z1, v, fresh)
-        fresh = False
+        if inv > 0.0 and k < n_full:
+            v = acc * inv
+        else:
+            v = acc / (b - a)
+        if fresh:
+            p0 = zi[0, 0] * v
+            q0 = zi[0, 1] * v
+            p1 = zi[1, 0] * v
+            q1 = zi[1, 1] * v
+            p2 = zi[2, 0] * v
+            q2 = zi[2, 1] * v
+            p3 = zi[3, 0] * v
+            q3 = zi[3, 1] * v
+            fresh = False
+        o = b00 * v + p0
+        p0 = b01 * v - a01 * o + q0
+        q0 = b02 * v - a02 * o
+        v = o
+        o = b10 * v + p1
+        p1 = b11 * v - a11 * o + q1
+        q1 = b12 * v - a12 * o
+        v = o
+        o = b20 * v + p2
+        p2 = b21 * v - a21 * o + q2
+        q2 = b22 * v - a22 * o
+        v = o
+        o = b30 * v + p3
+        p3 = b31 * v - a31 * o + q3
+        q3 = b32 * v - a32 * o
+        y[k, j] = o
+    if eq_run >= rail_min_run and prev == prev:
+        run_start[n_runs] = n - eq_run
+        run_stop[n_runs] = n
+        n_runs += 1
+    return n_runs, top, bottom
+
+
+@njit(cache=True)
+def _mark_saturated(
+    x: np.ndarray, j: int, d: int, n_runs: int, top: float, bottom: float, run_start: np.ndarray,
+    run_stop: np.ndarray, y: np.ndarray, flat: np.ndarray, saturated: np.ndarray,
+) -> bool:  # pragma: no cover - compiled
+    """Mask the candidate runs of lead ``j`` that sit at one of its extremes as clipped (not flat; ``y`` NaN);
+    return whether there was any. A constant, empty or all-NaN lead is flat, never clipped."""
+    if not top > bottom:
+        return False
+    clipped = False
+    for r in range(n_runs):
+        value = x[run_start[r], j]
+        if value == top or value == bottom:
+            clipped = True
+            for kk in range(run_start[r] // d, (run_stop[r] - 1) // d + 1):
+                saturated[kk, j] = True
+                flat[kk, j] = False
+                y[kk, j] = np.nan
+    return clipped
 
 
 @njit(cache=True)
@@ -257,105 +521,57 @@ def screening_pass(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Masks, boxcar decimation and a causal biquad cascade, every lead in one kernel.
 
-    Per lead, in one pass: missing / flat / clipped runs with the rules of :func:`sample_masks`,
-    recorded at the decimated rate (a decimated sample is masked when any of its ``decimation`` input
-    samples is), and the mean of each block of ``decimation`` input samples run through ``sos``
-    (transposed direct form II). The filter skips masked samples and restarts in the steady state
-    (``zi * value``) of the first valid sample after them, so gaps, lead-off and clipping never ring
-    into what follows. A flat run is known once it is ``flat_min_run`` long: its blocks are masked
-    then. Clipping needs the lead's extremes, known at the end: constant runs of at least
+    Per lead, in one pass over the samples: missing / flat / clipped runs with the rules of
+    :func:`sample_masks`, recorded at the decimated rate (a decimated sample is masked when any of its
+    ``decimation`` input samples is), and the mean of each block of ``decimation`` input samples run
+    through ``sos`` (transposed direct form II). The filter skips masked samples and restarts in the
+    steady state (``zi * value``) of the first valid sample after them, so gaps, lead-off and clipping
+    never ring into what follows. A flat run is known once it is ``flat_min_run`` long: its blocks are
+    masked then. Clipping needs the lead's extremes, known at the end: constant runs of at least
     ``rail_min_run`` are listed on the way and those at an extreme are masked afterwards; only a lead
-    that has any is filtered again.
+    that has any is filtered again. With at most four sections the filter state stays in registers
+    (:func:`_lead_pass4`); a longer cascade takes a mask pass and a filter pass.
+
+    ``x`` holds finite values or NaN (gaps); infinities are only reported.
 
     Returns
     -------
     tuple
-        ``(y, missing, flat, saturated)``, each ``(ceil(n / decimation), n_leads)``; ``y`` is float64
-        with NaN where any mask is set.
+        ``(y, missing, flat, saturated, finite)``: the first four ``(ceil(n / decimation), n_leads)``, ``y``
+        float64 with NaN where any mask is set; ``finite`` is False when ``x`` held an infinity (the
+        caller rejects such input; the other results are then meaningless).
     """
     n, n_leads = x.shape
     d = decimation
     m = (n + d - 1) // d
     y = np.empty((m, n_leads))
-    missing = np.zeros((m, n_leads), dtype=np.bool_)
-    flat = np.zeros((m, n_leads), dtype=np.bool_)
-    saturated = np.zeros((m, n_leads), dtype=np.bool_)
-    n_sec = sos.shape[0]
-    z0 = np.zeros(n_sec)
-    z1 = np.zeros(n_sec)
+    missing = np.empty((m, n_leads), dtype=np.bool_)
+    flat = np.empty((m, n_leads), dtype=np.bool_)
+    saturated = np.empty((m, n_leads), dtype=np.bool_)
     cap = n // max(rail_min_run, 1) + 2
     run_start = np.empty(cap, dtype=np.int64)
     run_stop = np.empty(cap, dtype=np.int64)
-    bad = np.zeros(m, dtype=np.bool_)
+    fast = sos.shape[0] <= _FAST_SECTIONS
+    c, z = _padded_sections(sos, zi) if fast else (sos, zi)
+    z0 = np.zeros(sos.shape[0])
+    z1 = np.zeros(sos.shape[0])
+    finite = True
     for j in range(n_leads):
-        top = -np.inf
-        bottom = np.inf
-        eq_run = 0
-        prev = np.nan
-        n_runs = 0
-        fresh = True
-        acc = 0.0
-        block_bad = False
-        k = 0  # block of sample i (counters, not divisions, in the hot loop)
-        pos = 0  # position of sample i in its block
-        for i in range(n):
-            v = x[i, j]
-            if v != v:
-                missing[k, j] = True
-                block_bad = True
-            else:
-                top = v if v > top else top
-                bottom = v if v < bottom else bottom
-            acc += v
-            if v == prev:
-                eq_run += 1
-                if eq_run >= flat_min_run:
-                    if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
-                        for kk in range((i - eq_run + 1) // d, k):
-                            flat[kk, j] = True
-                            y[kk, j] = np.nan
-                    flat[k, j] = True
-                    block_bad = True
-            else:
-                if eq_run >= rail_min_run:  # candidate clipped run [i - eq_run, i)
-                    run_start[n_runs] = i - eq_run
-                    run_stop[n_runs] = i
-                    n_runs += 1
-                eq_run = 1
-            prev = v
-            pos += 1
-            if pos == d or i == n - 1:  # block complete: filter its mean
-                if block_bad:
-                    y[k, j] = np.nan
-                    fresh = True
-                else:
-                    v = acc / pos
-                    y[k, j] = _cascade_step(sos, zi, z0, z1, v, fresh)
-                    fresh = False
-                acc = 0.0
-                block_bad = False
-                pos = 0
-                k += 1
-        if eq_run >= rail_min_run and prev == prev:
-            run_start[n_runs] = n - eq_run
-            run_stop[n_runs] = n
-            n_runs += 1
-        if not top > bottom:  # constant, empty or all-NaN lead: flat, never clipped
-            continue
-        clipped = False
-        for r in range(n_runs):
-            value = x[run_start[r], j]
-            if value == top or value == bottom:
-                clipped = True
-                for kk in range(run_start[r] // d, (run_stop[r] - 1) // d + 1):
-                    saturated[kk, j] = True
-        if clipped:
-            for kk in range(m):
-                if saturated[kk, j]:
-                    flat[kk, j] = False
-                bad[kk] = missing[kk, j] or flat[kk, j] or saturated[kk, j]
-            _filter_blocks(x, j, d, sos, zi, bad, y, z0, z1)
-    return y, missing, flat, saturated
+        if fast:
+            n_runs, top, bottom = _lead_pass4(
+                x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop, c, z
+            )
+            finite = finite and top < np.inf and bottom > -np.inf
+            if not _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated):
+                continue
+            # clipped: filter the lead again from its block means, now with the clipped blocks masked
+        n_runs, top, bottom = _block_means_masks(
+            x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop
+        )
+        finite = finite and top < np.inf and bottom > -np.inf
+        _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated)
+        _cascade_lead(y, y, j, sos, zi, c, z, z0, z1, False)
+    return y, missing, flat, saturated, finite
 
 
 @njit(cache=True)
@@ -365,28 +581,6 @@ def backward_pass(y: np.ndarray, sos: np.ndarray, zi: np.ndarray) -> np.ndarray:
     After :func:`screening_pass`, this makes the cascade zero-phase (forward-backward). Like the
     forward pass, the recursion restarts in its steady state after every NaN run.
     """
-    m, n_leads = y.shape
-    out = np.empty((m, n_leads))
-    n_sec = sos.shape[0]
-    z0 = np.zeros((n_sec, n_leads))
-    z1 = np.zeros((n_sec, n_leads))
-    fresh = np.ones(n_leads, dtype=np.bool_)
-    for k in range(m - 1, -1, -1):
-        for j in range(n_leads):
-            v = y[k, j]
-            if v != v:
-                out[k, j] = np.nan
-                fresh[j] = True
-                continue
-            if fresh[j]:
-                for s in range(n_sec):
-                    z0[s, j] = zi[s, 0] * v
-                    z1[s, j] = zi[s, 1] * v
-                fresh[j] = False
-            for s in range(n_sec):
-                o = sos[s, 0] * v + z0[s, j]
-                z0[s, j] = sos[s, 1] * v - sos[s, 4] * o + z1[s, j]
-                z1[s, j] = sos[s, 2] * v - sos[s, 5] * o
-                v = o
-            out[k, j] = v
+    out = np.empty(y.shape)
+    _cascade_columns(y, out, sos, zi, True)
     return out

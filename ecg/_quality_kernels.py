@@ -23,78 +23,107 @@ F_BASELINE = 6  # range of the moving mean over `smooth` samples (mV): baseline 
 N_FEATURES = 7
 
 _TOP_SHARE = 0.10
+#: the slope-energy threshold of a window: this times the previous window's k-th largest energy
+_HINT_SCALE = 0.6
+
+
+@njit(cache=True)
+def _partition(a: np.ndarray, lo: int, hi: int, pivot: float, or_equal: bool) -> int:  # pragma: no cover
+    """Branchless Lomuto partition of ``a[lo:hi]``: values ``< pivot`` (``<= pivot`` when ``or_equal``) first;
+    return where the rest starts. No data-dependent branch, so random data costs no mispredictions."""
+    j = lo
+    if or_equal:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x <= pivot
+    else:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x < pivot
+    return j
 
 
 @njit(cache=True)
 def _select(a: np.ndarray, n: int, r: int) -> float:
-    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[r:]``
-    the larger ones; return ``a[r]`` (Hoare's quickselect with a median-of-three pivot)."""
+    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[:r]`` the
+    smaller or equal ones and ``a[r:]`` the larger or equal ones; return ``a[r]``.
+
+    Quickselect (Hoare, CACM 4:321, 1961) with a median-of-three pivot and a three-way split (below /
+    equal to / above the pivot, two branchless Lomuto passes), so runs of equal values cannot make it
+    quadratic.
+    """
     lo = 0
-    hi = n - 1
-    while hi > lo:
-        mid = (lo + hi) >> 1
-        if a[mid] < a[lo]:
-            a[mid], a[lo] = a[lo], a[mid]
-        if a[hi] < a[lo]:
-            a[hi], a[lo] = a[lo], a[hi]
-        if a[hi] < a[mid]:
-            a[hi], a[mid] = a[mid], a[hi]
-        pivot = a[mid]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if r <= j:
+    hi = n
+    while hi - lo > 1:
+        x0 = a[lo]
+        x1 = a[(lo + hi) >> 1]
+        x2 = a[hi - 1]
+        pivot = max(min(x0, x1), min(max(x0, x1), x2))
+        j = _partition(a, lo, hi, pivot, False)
+        if r < j:
             hi = j
-        elif r >= i:
-            lo = i
-        else:
-            break
+            continue
+        e = _partition(a, j, hi, pivot, True)
+        if r < e:
+            return a[r]
+        lo = e
     return a[r]
 
 
 @njit(cache=True)
 def _top_sum(values: np.ndarray, n: int, k: int, scratch: np.ndarray) -> float:
-    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``), exactly.
+    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``), exactly; see :func:`_top_sum_hinted`."""
+    return _top_sum_hinted(values, n, k, scratch, 0.0)[0]
 
-    A threshold is first estimated from every 8th value (a little below the expected k-th largest);
-    only the values at or above it are then partitioned. When fewer than ``k`` values pass (rare),
-    all ``n`` are partitioned. ``scratch`` holds at least ``n`` floats.
+
+@njit(cache=True)
+def _top_sum_hinted(values: np.ndarray, n: int, k: int, scratch: np.ndarray, hint: float) -> tuple[float, float]:
+    """Sum of the ``k`` largest of ``values[:n]`` (``1 <= k <= n``, values >= 0), exactly, and the ``k``-th
+    largest value.
+
+    Only the values at or above a threshold are partitioned (quickselect, :func:`_select`): ``hint`` when
+    positive (a value expected a little below the ``k``-th largest, e.g. from the previous, overlapping
+    window), else one estimated from every 8th value. When fewer than ``k`` values pass (rare), the next
+    estimate, then all ``n`` values are partitioned. ``scratch`` holds at least ``n`` floats.
     """
-    if n >= 128:
-        m = 0
-        for i in range(0, n, 8):
-            scratch[m] = values[i]
-            m += 1
-        rank = m - 2 - int(1.6 * k * m / n)
-        if rank > 0:
+    for attempt in range(2):
+        if attempt == 0:
+            if not hint > 0.0:
+                continue
+            t = hint
+        else:
+            if n < 128:
+                break
+            m = 0
+            for i in range(0, n, 8):
+                scratch[m] = values[i]
+                m += 1
+            rank = m - 2 - int(1.6 * k * m / n)
+            if rank <= 0:
+                break
             t = _select(scratch, m, rank)
-            c = 0
-            for i in range(n):
-                v = values[i]
-                if v >= t:
-                    scratch[c] = v
-                    c += 1
-            if c >= k:
-                _select(scratch, c, c - k)
-                total = 0.0
-                for i in range(c - k, c):
-                    total += scratch[i]
-                return total
+        c = 0
+        for i in range(n):  # branchless compaction of the values >= t
+            v = values[i]
+            scratch[c] = v
+            c += v >= t
+        if c >= k:
+            kth = _select(scratch, c, c - k)
+            total = 0.0
+            for i in range(c - k, c):
+                total += scratch[i]
+            return total, kth
     for i in range(n):
         scratch[i] = values[i]
-    _select(scratch, n, n - k)
+    kth = _select(scratch, n, n - k)
     total = 0.0
     for i in range(n - k, n):
         total += scratch[i]
-    return total
+    return total, kth
 
 
 @njit(cache=True)
@@ -111,10 +140,15 @@ def window_features(
 ) -> np.ndarray:
     """Features of windows ``[k * hop, k * hop + win)`` (clipped to the record) per lead.
 
+    When a window is a whole number of hops (the default 4 s / 2 s), every sample is visited once:
+    the record is cut into hop-long segments whose partial results (mask counts, shifted power sums,
+    extremes, moving-mean extremes, slope energies) are computed once and combined per window
+    (:func:`_window_features_segments`); otherwise windows are scanned one by one.
+
     Parameters
     ----------
     y
-        ``(n, n_leads)`` filtered signal (NaN where not valid).
+        ``(n, n_leads)`` filtered signal, NaN where not valid (in particular wherever a mask is set).
     missing, flat, saturated
         ``(n, n_leads)`` boolean masks from preprocessing.
     win, hop
@@ -133,6 +167,312 @@ def window_features(
     numpy.ndarray
         ``(n_windows, n_leads, N_FEATURES)``; statistics of a window with fewer than
         8 valid samples are NaN.
+    """
+    if win % hop == 0 and hop % stride == 0 and smooth - 1 <= hop:
+        return _window_features_segments(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+    return _window_features_direct(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+
+
+@njit(cache=True)
+def _clean_segment(y: np.ndarray, lead: int, start: int, stop: int, smooth: int, acc: float, slopes: np.ndarray,
+                   n_slope: int) -> tuple:  # pragma: no cover - compiled
+    """The per-segment pass of :func:`_window_features_segments` for a segment without gaps (hence, ``y``
+    being NaN where masked, without masks) whose ``smooth`` preceding samples are valid too (stride 1): the
+    same operations in the same order, without the tests. ``acc`` holds the sum of the ``smooth`` samples
+    before ``start``; slope energies go to ``slopes[n_slope:]``. A gap makes the first result (the sum of
+    deviations) NaN: the caller then takes the general path."""
+    shift = y[start, lead]
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    s4 = 0.0
+    lo = np.inf
+    hi = -np.inf
+    h_lo = np.inf
+    h_hi = -np.inf
+    t_lo = np.inf
+    t_hi = -np.inf
+    slope_total = 0.0
+    boundary = 0.0
+    head_end = min(start + smooth - 1, stop)
+    for i in range(start, stop):
+        v = y[i, lead]
+        dv = v - shift
+        d2 = dv * dv
+        s1 += dv
+        s2 += d2
+        s3 += d2 * dv
+        s4 += d2 * d2
+        lo = min(lo, v)
+        hi = max(hi, v)
+        acc += v - y[i - smooth, lead]
+        if i < head_end:
+            h_lo = min(h_lo, acc)
+            h_hi = max(h_hi, acc)
+        else:
+            t_lo = min(t_lo, acc)
+            t_hi = max(t_hi, acc)
+        a = y[i - 1, lead]
+        sq = (v - a) * (v - a)
+        slopes[n_slope + i - start] = sq
+        if i == start:
+            boundary = sq
+        else:
+            slope_total += sq
+    return s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc
+
+
+# per-segment partial results of _window_features_segments
+_S_COUNT, _S_SHIFT, _S_S1, _S_S2, _S_S3, _S_S4, _S_LO, _S_HI = 0, 1, 2, 3, 4, 5, 6, 7
+_S_HEAD_LO, _S_HEAD_HI, _S_TAIL_LO, _S_TAIL_HI, _S_SLOPE_TOTAL, _S_BOUNDARY = 8, 9, 10, 11, 12, 13
+_N_S = 14
+
+
+@njit(cache=True)
+def _window_features_segments(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+) -> np.ndarray:
+    """:func:`window_features` for ``win`` a multiple of ``hop``, ``hop`` of ``stride``, ``smooth <= hop + 1``.
+
+    Segment ``g`` is ``[g * hop, (g + 1) * hop)``; window ``k`` is segments ``k .. k + win / hop - 1``
+    (clipped). Per segment and lead, in one visit of its samples:
+
+    * mask counts;
+    * power sums ``S_p = sum (v - c)^p``, ``p = 1..4``, about the segment's first valid value ``c``; a
+      window re-centres them exactly (binomial expansion) on its own first valid value before the
+      moments, so large offsets cancel as in a one-window pass (Pebay, Sandia report SAND2008-6212);
+    * extremes of the valid values;
+    * extremes of the running ``smooth``-sample sum over the positions whose last ``smooth`` samples are
+      valid, split into the first ``smooth - 1`` positions (which reach back before the segment, outside
+      a window that starts there) and the rest;
+    * the slope energies ``(y[i] - y[i - stride])^2`` (``i`` a multiple of ``stride`` from the segment
+      start; the first one, reaching back into the previous segment, kept apart), stored contiguously,
+      so a window's energies are one slice for :func:`_top_sum`.
+    """
+    n, n_leads = y.shape
+    out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
+    q = win // hop
+    n_seg = (n + hop - 1) // hop
+    stats = np.empty((n_seg, _N_S))
+    counts = np.zeros((n_seg, 3), dtype=np.int64)  # masked, flat, saturated
+    has_boundary = np.zeros(n_seg, dtype=np.bool_)
+    offset = np.zeros(n_seg + 1, dtype=np.int64)
+    slopes = np.empty(n + 1)
+    scratch = np.empty(win + 1)
+    for lead in range(n_leads):
+        run = 0  # valid (non-NaN) samples ending at i, across segments
+        acc = 0.0
+        n_slope = 0
+        for g in range(n_seg):
+            start = g * hop
+            stop = min(start + hop, n)
+            # re-sum the running window exactly at each segment start (no drift along the record)
+            acc = 0.0
+            for i in range(start - min(run, smooth), start):
+                acc += y[i, lead]
+            n_masked = 0
+            n_flat = 0
+            n_sat = 0
+            count = 0
+            shift = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            s4 = 0.0
+            lo = np.inf
+            hi = -np.inf
+            h_lo = np.inf
+            h_hi = -np.inf
+            t_lo = np.inf
+            t_hi = -np.inf
+            slope_total = 0.0
+            offset[g] = n_slope
+            has_boundary[g] = False
+            head_end = start + smooth - 1
+            if stride == 1 and run >= smooth and stop > start:
+                # optimistically the same operations without the tests; valid when the segment has no gap
+                # (its sum of deviations is then finite), so no mask either (masked samples are NaN)
+                clean = _clean_segment(y, lead, start, stop, smooth, acc, slopes, n_slope)
+                if clean[0] == clean[0]:
+                    s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc = clean
+                    shift = y[start, lead]
+                    count = stop - start
+                    run += count
+                    n_slope += count
+                    has_boundary[g] = True
+                    stats[g, _S_BOUNDARY] = boundary
+            phase = 0  # (i - start) % stride, by counting
+            for i in range(start, stop if count == 0 else start):
+                f = flat[i, lead]
+                sa = saturated[i, lead]
+                n_flat += f
+                n_sat += sa
+                v = y[i, lead]
+                if v != v:
+                    run = 0
+                    acc = 0.0
+                    n_masked += 1
+                else:
+                    if missing[i, lead] or f or sa:
+                        n_masked += 1
+                    else:
+                        if count == 0:
+                            shift = v
+                        dv = v - shift
+                        d2 = dv * dv
+                        s1 += dv
+                        s2 += d2
+                        s3 += d2 * dv
+                        s4 += d2 * d2
+                        count += 1
+                        lo = min(lo, v)
+                        hi = max(hi, v)
+                    run += 1
+                    if run > smooth:
+                        acc += v - y[i - smooth, lead]
+                    else:
+                        acc += v
+                    if run >= smooth:
+                        if i < head_end:
+                            h_lo = min(h_lo, acc)
+                            h_hi = max(h_hi, acc)
+                        else:
+                            t_lo = min(t_lo, acc)
+                            t_hi = max(t_hi, acc)
+                if phase == 0 and i >= stride:
+                    a = y[i - stride, lead]
+                    if a == a and v == v:
+                        sq = (v - a) * (v - a)
+                        slopes[n_slope] = sq
+                        n_slope += 1
+                        if i == start:
+                            has_boundary[g] = True
+                            stats[g, _S_BOUNDARY] = sq
+                        else:
+                            slope_total += sq
+                phase += 1
+                if phase == stride:
+                    phase = 0
+            counts[g, 0] = n_masked
+            counts[g, 1] = n_flat
+            counts[g, 2] = n_sat
+            st = stats[g]
+            st[_S_COUNT] = count
+            st[_S_SHIFT] = shift
+            st[_S_S1] = s1
+            st[_S_S2] = s2
+            st[_S_S3] = s3
+            st[_S_S4] = s4
+            st[_S_LO] = lo
+            st[_S_HI] = hi
+            st[_S_HEAD_LO] = h_lo
+            st[_S_HEAD_HI] = h_hi
+            st[_S_TAIL_LO] = t_lo
+            st[_S_TAIL_HI] = t_hi
+            st[_S_SLOPE_TOTAL] = slope_total
+        offset[n_seg] = n_slope
+        kth = 0.0  # k-th largest slope energy of the previous window (0: none)
+        for k in range(n_windows):
+            start = k * hop
+            stop = min(start + win, n)
+            length = stop - start
+            if length <= 0:
+                continue
+            g_end = min(k + q, n_seg)
+            n_masked = 0
+            n_flat = 0
+            n_sat = 0
+            count = 0
+            shift = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            s4 = 0.0
+            lo = np.inf
+            hi = -np.inf
+            b_lo = stats[k, _S_TAIL_LO]
+            b_hi = stats[k, _S_TAIL_HI]
+            slope_total = stats[k, _S_SLOPE_TOTAL]
+            for g in range(k, g_end):
+                n_masked += counts[g, 0]
+                n_flat += counts[g, 1]
+                n_sat += counts[g, 2]
+                st = stats[g]
+                c = st[_S_COUNT]
+                if c > 0:
+                    if count == 0:
+                        shift = st[_S_SHIFT]
+                        s1 = st[_S_S1]
+                        s2 = st[_S_S2]
+                        s3 = st[_S_S3]
+                        s4 = st[_S_S4]
+                    else:  # sum (v - shift)^p from sum (v - c_g)^p, with v - shift = (v - c_g) + e
+                        e = st[_S_SHIFT] - shift
+                        t1 = st[_S_S1]
+                        t2 = st[_S_S2]
+                        t3 = st[_S_S3]
+                        t4 = st[_S_S4]
+                        e2 = e * e
+                        s4 += t4 + 4.0 * e * t3 + 6.0 * e2 * t2 + 4.0 * e2 * e * t1 + c * e2 * e2
+                        s3 += t3 + 3.0 * e * t2 + 3.0 * e2 * t1 + c * e2 * e
+                        s2 += t2 + 2.0 * e * t1 + c * e2
+                        s1 += t1 + c * e
+                    count += int(c)
+                    lo = min(lo, st[_S_LO])
+                    hi = max(hi, st[_S_HI])
+                if g > k:
+                    b_lo = min(b_lo, min(st[_S_HEAD_LO], st[_S_TAIL_LO]))
+                    b_hi = max(b_hi, max(st[_S_HEAD_HI], st[_S_TAIL_HI]))
+                    slope_total += st[_S_SLOPE_TOTAL]
+                    if has_boundary[g]:
+                        slope_total += st[_S_BOUNDARY]
+            out[k, lead, F_MASKED] = n_masked / length
+            out[k, lead, F_FLAT] = n_flat / length
+            out[k, lead, F_SATURATED] = n_sat / length
+            if count < 8:
+                continue
+            mu = s1 / count
+            m2 = s2 / count - mu * mu
+            m4 = s4 / count - 4.0 * mu * s3 / count + 6.0 * mu * mu * s2 / count - 3.0 * mu ** 4
+            out[k, lead, F_PTP] = hi - lo
+            if b_hi >= b_lo:
+                out[k, lead, F_BASELINE] = b_hi / smooth - b_lo / smooth
+            out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 1e-12 * (s2 / count) and m2 > 0 else np.nan
+            first = offset[k] + has_boundary[k]  # the window's slope energies: one slice
+            n_win_slope = offset[g_end] - first
+            if n_win_slope < 8 or slope_total <= 0:
+                continue
+            n_top = max(1, int(_TOP_SHARE * n_win_slope))
+            # the previous window shares a segment: a little below its k-th largest energy is a good threshold
+            top, kth = _top_sum_hinted(slopes[first:], n_win_slope, n_top, scratch, _HINT_SCALE * kth)
+            out[k, lead, F_SLOPE_CONC] = top / slope_total
+    return out
+
+
+@njit(cache=True)
+def _window_features_direct(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+) -> np.ndarray:
+    """:func:`window_features` window by window (every sample visited once per window covering it).
+
+    The general path, for any ``win`` / ``hop`` / ``stride``; :func:`window_features` takes it when the
+    windows are not whole numbers of hops.
     """
     n, n_leads = y.shape
     out = np.full((n_windows, n_leads, N_FEATURES), np.nan)
@@ -193,10 +533,9 @@ def window_features(
                     run += 1
                     if run > smooth:
                         acc -= y[i - smooth, lead]
-                    if run >= smooth:
-                        mean_s = acc / smooth
-                        b_lo = min(b_lo, mean_s)
-                        b_hi = max(b_hi, mean_s)
+                    if run >= smooth:  # (x / smooth is monotone: divide the extremes once)
+                        b_lo = min(b_lo, acc)
+                        b_hi = max(b_hi, acc)
                 if phase == 0 and i >= start + stride:
                     a = y[i - stride, lead]
                     if a == a and v == v:
@@ -217,7 +556,7 @@ def window_features(
             m4 = s4 / count - 4.0 * mu * s3 / count + 6.0 * mu * mu * s2 / count - 3.0 * mu ** 4
             out[k, lead, F_PTP] = hi - lo
             if b_hi >= b_lo:
-                out[k, lead, F_BASELINE] = b_hi - b_lo
+                out[k, lead, F_BASELINE] = b_hi / smooth - b_lo / smooth
             out[k, lead, F_KURTOSIS] = m4 / (m2 * m2) if m2 > 1e-12 * (s2 / count) and m2 > 0 else np.nan
             if n_slope < 8 or slope_total <= 0:
                 continue
@@ -245,32 +584,52 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
     Beats are segments ``y[b - half : b + half]`` around the QRS sample indices ``beats``
     (sorted, int64); beats whose segment leaves the record or holds NaN are skipped. A
     window needs at least 3 usable beats, otherwise its value is NaN (template-matching SQI,
-    Orphanidou et al., IEEE JBHI 19:832-838, 2015).
+    Orphanidou et al., IEEE JBHI 19:832-838, 2015). Whether a beat is usable, its mean and its
+    sum of squared deviations are computed once per beat and lead, not once per window.
     """
     n, n_leads = y.shape
+    n_beats = beats.shape[0]
     out = np.full((n_windows, n_leads), np.nan)
     seg_len = 2 * half
     template = np.empty(seg_len)
-    corrs = np.empty(beats.shape[0])
+    corrs = np.empty(n_beats)
+    usable = np.empty(n_beats, dtype=np.bool_)
+    s_means = np.empty(n_beats)
+    s_sss = np.empty(n_beats)
     for lead in range(n_leads):
+        for j in range(n_beats):
+            b = beats[j]
+            ok = _segment_usable(y, b, half, seg_len, lead)
+            usable[j] = ok
+            if not ok:
+                continue
+            s_mean = 0.0
+            for i in range(seg_len):
+                s_mean += y[b - half + i, lead]
+            s_mean /= seg_len
+            s_ss = 0.0
+            for i in range(seg_len):
+                d = y[b - half + i, lead] - s_mean
+                s_ss += d * d
+            s_means[j] = s_mean
+            s_sss[j] = s_ss
         first = 0
         for k in range(n_windows):
             start = k * hop
             stop = min(start + win, n)
-            while first < beats.shape[0] and beats[first] < start:
+            while first < n_beats and beats[first] < start:
                 first += 1
             # pass 1: template
             template[:] = 0.0
             used = 0
             j = first
-            while j < beats.shape[0] and beats[j] < stop:
-                b = beats[j]
+            while j < n_beats and beats[j] < stop:
+                if usable[j]:
+                    b = beats[j]
+                    for i in range(seg_len):
+                        template[i] += y[b - half + i, lead]
+                    used += 1
                 j += 1
-                if not _segment_usable(y, b, half, seg_len, lead):
-                    continue
-                for i in range(seg_len):
-                    template[i] += y[b - half + i, lead]
-                used += 1
             if used < 3:
                 continue
             t_mean = 0.0
@@ -280,27 +639,303 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
             t_mean /= seg_len
             t_ss = 0.0
             for i in range(seg_len):
-                t_ss += (template[i] - t_mean) ** 2
+                template[i] -= t_mean
+                t_ss += template[i] ** 2
             # pass 2: correlations
             n_corr = 0
             j = first
-            while j < beats.shape[0] and beats[j] < stop:
-                b = beats[j]
+            while j < n_beats and beats[j] < stop:
+                if usable[j]:
+                    b = beats[j]
+                    s_mean = s_means[j]
+                    cross = 0.0
+                    for i in range(seg_len):
+                        cross += (y[b - half + i, lead] - s_mean) * template[i]
+                    denom = np.sqrt(s_sss[j] * t_ss)
+                    corrs[n_corr] = cross / denom if denom > 0 else 0.0
+                    n_corr += 1
                 j += 1
-                if not _segment_usable(y, b, half, seg_len, lead):
-                    continue
-                s_mean = 0.0
-                for i in range(seg_len):
-                    s_mean += y[b - half + i, lead]
-                s_mean /= seg_len
-                cross = 0.0
-                s_ss = 0.0
-                for i in range(seg_len):
-                    d = y[b - half + i, lead] - s_mean
-                    cross += d * (template[i] - t_mean)
-                    s_ss += d * d
-                denom = np.sqrt(s_ss * t_ss)
-                corrs[n_corr] = cross / denom if denom > 0 else 0.0
-                n_corr += 1
-            out[k, lead] = np.median(corrs[:n_corr])
+            out[k, lead] = _median(corrs, n_corr)
     return out
+
+
+@njit(cache=True)
+def _median(a: np.ndarray, n: int) -> float:
+    """Median of ``a[:n]`` (``n >= 1``; rearranges it), as :func:`numpy.median`: the mean of the two middle
+    values for an even ``n``."""
+    r = n // 2
+    upper = _select(a, n, r)
+    if n % 2:
+        return upper
+    lower = a[0]
+    for i in range(1, r):  # the largest of the r smaller values
+        lower = max(lower, a[i])
+    return (lower + upper) / 2
+
+
+# parameters of grade_windows, in this order (a float64 array)
+(P_MAX_MASKED, P_MAX_SATURATED, P_LEAD_OFF, P_MIN_KURTOSIS, P_MIN_SLOPE_CONC, P_GOOD_SLOPE_CONC, P_MOTION_RATIO,
+ P_MAX_PTP, P_GOOD_BASELINE, P_MAX_BASELINE, P_MIN_CORR, P_RESCUE_CORR, P_CONFIRM_CORR, P_QUIET_RATIO) = range(14)
+N_PARAMS = 14
+
+_UNREADABLE = 0
+_ACCEPTABLE = 1
+_GOOD = 2
+
+
+@njit(cache=True)
+def grade_windows(
+    feats: np.ndarray, corr: np.ndarray, use_corr: bool, p: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level (0 unreadable, 1 acceptable, 2 good), lead-off flag and template confirmation per window and lead.
+
+    The rules documented in :func:`ecg.quality.assess_quality`, applied to the :func:`window_features`
+    ``feats`` (and, when ``use_corr``, the :func:`template_correlation` ``corr``) with the thresholds
+    ``p`` (indices ``P_*``). NaN features fail every comparison, as in NumPy.
+
+    Returns
+    -------
+    tuple
+        ``(levels int8, off bool, confirmed bool)``, each ``(n_windows, n_leads)``.
+    """
+    n_windows, n_leads = feats.shape[0], feats.shape[1]
+    levels = np.empty((n_windows, n_leads), dtype=np.int8)
+    off = np.zeros((n_windows, n_leads), dtype=np.bool_)
+    confirmed = np.zeros((n_windows, n_leads), dtype=np.bool_)
+    usable = np.empty(n_windows)
+    for j in range(n_leads):
+        # the lead's median amplitude over windows that are neither dead nor below the lead-off amplitude
+        n_usable = 0
+        for k in range(n_windows):
+            ptp = feats[k, j, F_PTP]
+            if not (feats[k, j, F_FLAT] > p[P_MAX_MASKED]) and not (ptp < p[P_LEAD_OFF]) and ptp == ptp:
+                usable[n_usable] = ptp
+                n_usable += 1
+        has_ptp = n_usable > 0
+        median_ptp = np.median(usable[:n_usable]) if has_ptp else np.inf
+        for k in range(n_windows):
+            masked = feats[k, j, F_MASKED]
+            ptp = feats[k, j, F_PTP]
+            kurt = feats[k, j, F_KURTOSIS]
+            conc = feats[k, j, F_SLOPE_CONC]
+            sat = feats[k, j, F_SATURATED]
+            dead = feats[k, j, F_FLAT] > p[P_MAX_MASKED]  # exactly flat: disconnected
+            small = ptp < p[P_LEAD_OFF]
+            # a live but quiet line (valid, not constant samples, far below the lead's own ECG amplitude):
+            # asystole or a pause looks like this, and it is readable -- unlike a disconnected lead
+            quiet = (not dead and masked <= p[P_MAX_MASKED] and ptp < p[P_QUIET_RATIO] * median_ptp
+                     and has_ptp and ptp == ptp)
+            lead_off = dead or (small and not quiet)
+            hard_bad = lead_off or masked > p[P_MAX_MASKED] or sat > p[P_MAX_SATURATED]
+            baseline = feats[k, j, F_BASELINE] / median_ptp
+            motion = (ptp > p[P_MOTION_RATIO] * median_ptp or ptp > p[P_MAX_PTP]
+                      or baseline > p[P_MAX_BASELINE])
+            # kurtosis alone misjudges clean leads with biphasic QRS and tall T waves (and wide
+            # complexes): it only counts where the slope concentration is doubtful too
+            noisy = (conc < p[P_MIN_SLOPE_CONC] or conc != conc
+                     or (kurt < p[P_MIN_KURTOSIS] and conc < p[P_GOOD_SLOPE_CONC]))
+            doubtful = conc < p[P_GOOD_SLOPE_CONC] or sat > 0 or masked > 0.1 or baseline > p[P_GOOD_BASELINE]
+            level = _GOOD
+            if doubtful:
+                level = _ACCEPTABLE
+            if noisy or motion:
+                level = _UNREADABLE
+            if use_corr:
+                c = corr[k, j]
+                if c >= p[P_RESCUE_CORR] and noisy and not motion:
+                    level = _ACCEPTABLE
+                if c < p[P_MIN_CORR]:
+                    level = max(level - 1, _UNREADABLE)
+                confirmed[k, j] = c >= p[P_CONFIRM_CORR] and not motion and not hard_bad
+            if quiet:
+                level = _ACCEPTABLE
+            if hard_bad:
+                level = _UNREADABLE
+            levels[k, j] = level
+            off[k, j] = lead_off
+    return levels, off, confirmed
+
+
+@njit(cache=True)
+def segment_levels(
+    levels: np.ndarray, off: np.ndarray, confirmed: np.ndarray, n_segments: int, per_window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ``hop`` segment: the best level of the windows covering it, lead off when all of them are, and
+    template-confirmed when any of them is (and the segment is readable).
+
+    Segment ``k`` lies in windows ``k - per_window < w <= k``; segments past the last window take the last
+    window's values.
+    """
+    n_windows, n_leads = levels.shape
+    seg_levels = np.zeros((n_segments, n_leads), dtype=np.int8)
+    seg_off = np.zeros((n_segments, n_leads), dtype=np.bool_)
+    seg_confirmed = np.zeros((n_segments, n_leads), dtype=np.bool_)
+    if n_windows == 0:
+        return seg_levels, seg_off, seg_confirmed
+    for k in range(n_segments):
+        w_lo = max(k - per_window + 1, 0)
+        w_hi = min(k, n_windows - 1)
+        if w_lo > w_hi:  # past the last window
+            w_lo = n_windows - 1
+            w_hi = n_windows - 1
+        for j in range(n_leads):
+            best = -1
+            all_off = True
+            any_confirmed = False  # some covering window has a consistent, template-confirmed morphology
+            for w in range(w_lo, w_hi + 1):
+                best = max(best, levels[w, j])
+                all_off = all_off and off[w, j]
+                any_confirmed = any_confirmed or confirmed[w, j]
+            seg_levels[k, j] = best
+            seg_off[k, j] = all_off
+            seg_confirmed[k, j] = any_confirmed and best > _UNREADABLE
+    return seg_levels, seg_off, seg_confirmed
+
+
+@njit(cache=True)
+def _verdict(frac: float, column: np.ndarray, sure: np.ndarray, seg_len: np.ndarray, total: float,
+             acceptable_weight: float, min_readable: float) -> int:  # pragma: no cover - compiled
+    """Level of one lead (or of the record) from its segment levels, template confirmation and readable share."""
+    if column.shape[0] == 0:
+        return _UNREADABLE
+    # acceptable time whose beats are template-confirmed counts in full (an AF record with small
+    # QRS and coarse fibrillatory waves is "acceptable" to the signal features throughout)
+    good = 0.0
+    good_or_sure = 0.0
+    for k in range(column.shape[0]):
+        if column[k] == _GOOD:
+            good += seg_len[k]
+        if column[k] == _GOOD or sure[k]:
+            good_or_sure += seg_len[k]
+    good /= total
+    good_or_sure /= total
+    score = good_or_sure + acceptable_weight * (frac - good_or_sure)
+    if frac < min_readable or score < min_readable:
+        return _UNREADABLE
+    return _GOOD if good >= 0.8 else _ACCEPTABLE
+
+
+@njit(cache=True)
+def summarize(
+    seg_levels: np.ndarray,
+    seg_off: np.ndarray,
+    seg_confirmed: np.ndarray,
+    saturated: np.ndarray,
+    step_s: float,
+    duration_s: float,
+    acceptable_weight: float,
+    min_readable: float,
+) -> tuple[np.ndarray, float, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+    """Time-weighted summary of the segment verdicts of :func:`segment_levels`.
+
+    Segments last ``step_s`` except the last, which ends at ``duration_s``. A lead (the record) is
+    unreadable when less than ``min_readable`` of the time is readable or its quality score (good = 1,
+    acceptable = ``acceptable_weight``, template-confirmed readable time = 1) is below it; good when
+    at least 80 % of the time is good; acceptable otherwise.
+
+    Returns
+    -------
+    tuple
+        ``(lead_readable_fraction, readable_fraction, lead_levels, record_level, lead_off_fraction,
+        saturated_fraction, record_readable)``; ``record_readable`` is per segment.
+    """
+    n_seg, n_leads = seg_levels.shape
+    n = saturated.shape[0]
+    seg_len = np.full(n_seg, step_s)
+    if n_seg:
+        seg_len[n_seg - 1] = duration_s - (n_seg - 1) * step_s
+    total = max(duration_s, 1e-12)
+    lead_frac = np.zeros(n_leads)
+    lead_off_frac = np.zeros(n_leads) if n_seg else np.ones(n_leads)
+    record_column = np.zeros(n_seg, dtype=np.int8)
+    record_sure = np.zeros(n_seg, dtype=np.bool_)
+    rec_readable = np.zeros(n_seg, dtype=np.bool_)
+    rec_frac = 0.0
+    for k in range(n_seg):
+        best = 0
+        sure = False
+        for j in range(n_leads):
+            level = seg_levels[k, j]
+            if level > _UNREADABLE:
+                lead_frac[j] += seg_len[k]
+            if seg_off[k, j]:
+                lead_off_frac[j] += seg_len[k]
+            best = max(best, level)
+            sure = sure or seg_confirmed[k, j]
+        record_column[k] = best
+        record_sure[k] = sure
+        rec_readable[k] = best > _UNREADABLE
+        if best > _UNREADABLE:
+            rec_frac += seg_len[k]
+    lead_levels = np.zeros(n_leads, dtype=np.int64)
+    n_sat = np.zeros(n_leads, dtype=np.int64)
+    for i in range(n):  # row by row: the mask is read in memory order
+        for j in range(n_leads):
+            n_sat[j] += saturated[i, j]
+    sat_frac = np.zeros(n_leads)
+    for j in range(n_leads):
+        lead_frac[j] /= total
+        if n_seg:
+            lead_off_frac[j] /= total
+        lead_levels[j] = _verdict(lead_frac[j], seg_levels[:, j], seg_confirmed[:, j], seg_len, total,
+                                  acceptable_weight, min_readable)
+        if n:
+            sat_frac[j] = n_sat[j] / n
+    rec_frac /= total
+    level = _verdict(rec_frac, record_column, record_sure, seg_len, total, acceptable_weight, min_readable)
+    return lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable
+
+
+@njit(cache=True)
+def assess(
+    y: np.ndarray,
+    missing: np.ndarray,
+    flat: np.ndarray,
+    saturated: np.ndarray,
+    win: int,
+    hop: int,
+    n_windows: int,
+    stride: int,
+    smooth: int,
+    beats: np.ndarray,
+    half: int,
+    use_corr: bool,
+    p: np.ndarray,
+    n_segments: int,
+    step_s: float,
+    duration_s: float,
+    acceptable_weight: float,
+    min_readable: float,
+) -> tuple:
+    """The whole of :func:`ecg.quality.assess_quality` after validation, in one call.
+
+    :func:`window_features`, :func:`template_correlation` (when ``use_corr``), :func:`grade_windows`,
+    :func:`segment_levels` (``ceil(win / hop)`` windows a segment) and :func:`summarize`.
+
+    Returns
+    -------
+    tuple
+        ``(seg_levels, seg_off, lead_readable_fraction, readable_fraction, lead_levels, record_level,
+        lead_off_fraction, saturated_fraction, record_readable, flagged)``; ``flagged`` (int64,
+        ``1 + 2 * n_leads``) counts the unreadable segments of the record, then per lead the unreadable
+        and the lead-off segments (so the caller lists time ranges only where there are some).
+    """
+    feats = window_features(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
+    if use_corr:
+        corr = template_correlation(y, beats, half, win, hop, n_windows)
+    else:
+        corr = np.empty((n_windows, y.shape[1]))
+    levels, off, confirmed = grade_windows(feats, corr, use_corr, p)
+    seg_levels, seg_off, seg_confirmed = segment_levels(levels, off, confirmed, n_segments, -(-win // hop))
+    lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable = summarize(
+        seg_levels, seg_off, seg_confirmed, saturated, step_s, duration_s, acceptable_weight, min_readable
+    )
+    n_leads = y.shape[1]
+    flagged = np.zeros(1 + 2 * n_leads, dtype=np.int64)
+    for k in range(n_segments):
+        flagged[0] += not rec_readable[k]
+        for j in range(n_leads):
+            flagged[1 + j] += seg_levels[k, j] == _UNREADABLE
+            flagged[1 + n_leads + j] += seg_off[k, j]
+    return (seg_levels, seg_off, lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable,
+            flagged)

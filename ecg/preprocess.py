@@ -422,6 +422,21 @@ def _screening_filter(fs: float, highpass_hz: float | None, lowpass_hz: float | 
     return sos, zi
 
 
+def _screening_input(signal: object) -> tuple[np.ndarray, bool]:
+    """:func:`as_signal_2d` for the screening kernel, which only reads its input: no copy of a native
+    float64 C-contiguous array, and the infinity check left to the kernel (it finds each lead's extremes)."""
+    arr = np.asarray(signal)
+    if arr.dtype.kind not in "iuf":
+        raise EcgValueError(f"signal: expected a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim not in (1, 2):
+        raise EcgValueError(f"signal: expected shape (n_samples,) or (n_samples, n_leads), got {arr.shape}")
+    was_1d = arr.ndim == 1
+    out = np.ascontiguousarray(arr[:, None] if was_1d else arr, dtype=np.float64)
+    if out.shape[1] == 0:
+        raise EcgValueError(f"signal: expected at least one lead, got shape {arr.shape}")
+    return out, was_1d
+
+
 def screening_signal(
     signal: object,
     fs: float,
@@ -464,7 +479,7 @@ def screening_signal(
         At ``fs / screening_decimation(fs)`` Hz, ``ceil(n_samples / factor)`` samples per lead; a
         sample is masked when any input sample it averages is.
     """
-    x2d, was_1d = as_signal_2d(signal)
+    x2d, was_1d = _screening_input(signal)
     fs = check_fs(fs)
     if flat_min_s <= 0 or saturation_min_s <= 0:
         raise EcgValueError(
@@ -473,9 +488,11 @@ def screening_signal(
     d = screening_decimation(fs)
     out_fs = fs / d
     sos, zi = _screening_filter(out_fs, highpass_hz, lowpass_hz, powerline_hz)
-    y, missing, flat, saturated = screening_pass(
+    y, missing, flat, saturated, finite = screening_pass(
         x2d, d, sos, zi, max(2, int(round(flat_min_s * fs))), max(3, int(round(saturation_min_s * fs)))
     )
+    if not finite:
+        raise EcgValueError("signal: expected finite values (NaN marks gaps), got infinities")
     if zero_phase:
         y = backward_pass(y, sos, zi)
     if was_1d:

@@ -39,6 +39,7 @@ readable wherever at least one lead is. Time ranges are in seconds from the reco
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,10 @@ class QualityLevel(enum.IntEnum):
 
 
 TimeRanges = tuple[tuple[float, float], ...]
+
+_LEVELS = (QualityLevel.UNREADABLE, QualityLevel.ACCEPTABLE, QualityLevel.GOOD)
+_NO_BEATS = np.zeros(0, dtype=np.int64)
+_NO_BEATS.setflags(write=False)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -165,38 +170,29 @@ def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
     )
 
 
+def _params(*values: float) -> np.ndarray:
+    """The thresholds as the read-only float64 array :func:`ecg._quality_kernels.grade_windows` takes."""
+    try:
+        return _params_cached(*values)
+    except TypeError:  # an unhashable number (a 0-d array): not cached
+        return np.array([float(v) for v in values], dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=16)
+def _params_cached(*values: float) -> np.ndarray:
+    arr = np.array(values, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
 def _check_beats(beats: object, n_samples: int) -> np.ndarray:
     arr = np.asarray(beats)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got {arr.dtype} {arr.shape}")
-    arr = np.sort(arr.astype(np.int64))
+    arr = np.sort(arr).astype(np.int64, copy=False)  # (a sorted copy, C-contiguous)
     if arr.size and (arr[0] < 0 or arr[-1] >= n_samples):
         raise EcgValueError(f"beats: expected sample indices in [0, {n_samples}), got {arr[0]}..{arr[-1]}")
-    return np.ascontiguousarray(arr)
-
-
-def _segments(
-    levels: np.ndarray, off: np.ndarray, n_segments: int, per_window: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-segment level (best of the windows covering it) and lead-off flag (all of them)."""
-    n_windows, n_leads = levels.shape
-    if n_segments == 0 or n_windows == 0:
-        return np.zeros((n_segments, n_leads), dtype=np.int8), np.zeros((n_segments, n_leads), dtype=bool)
-    # segment k = [k*hop, (k+1)*hop) lies in windows j with j*hop <= k*hop < j*hop + win, i.e.
-    # k - per_window < j <= k; segments past the last window take the last window
-    k = np.arange(n_segments)
-    seg_levels = np.full((n_segments, n_leads), -1, dtype=np.int8)
-    seg_off = np.ones((n_segments, n_leads), dtype=bool)
-    for lag in range(per_window):
-        j = k - lag
-        ok = (j >= 0) & (j < n_windows)
-        seg_levels[ok] = np.maximum(seg_levels[ok], levels[j[ok]])
-        seg_off[ok] &= off[j[ok]]
-    none = seg_levels[:, 0] < 0
-    if none.any():
-        seg_levels[none] = levels[n_windows - 1]
-        seg_off[none] = off[n_windows - 1]
-    return seg_levels, seg_off
+    return arr
 
 
 def assess_quality(
@@ -318,110 +314,53 @@ def assess_quality(
     d = int(round(fs / preprocessed.fs))
     fs_y = preprocessed.fs
     n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
-    y = np.ascontiguousarray(preprocessed.signal_2d())
-    masks = [np.ascontiguousarray(m.reshape(n_samples, n_leads)) for m in
-             (preprocessed.missing, preprocessed.flat, preprocessed.saturated)]
+    y, missing, flat, saturated = (
+        np.ascontiguousarray(a.reshape(n_samples, n_leads))
+        for a in (preprocessed.signal, preprocessed.missing, preprocessed.flat, preprocessed.saturated)
+    )
     duration_s = n_input / fs
     hop = max(1, int(round(step_s * fs_y)))
     win = max(2, int(round(window_s * fs_y)))
-    n_segments = int(np.ceil(n_samples / hop)) if n_samples else 0
-    n_windows = max(1, int(np.ceil(max(n_samples - win, 0) / hop)) + 1) if n_samples else 0
+    n_segments = -(-n_samples // hop)
+    n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     stride = max(1, int(fs_y // _SLOPE_FS))
     smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs_y)))
-    feats = qk.window_features(y, masks[0], masks[1], masks[2], win, hop, n_windows, stride, smooth)
-
-    masked = feats[:, :, qk.F_MASKED]
-    ptp = feats[:, :, qk.F_PTP]
-    kurt = feats[:, :, qk.F_KURTOSIS]
-    conc = feats[:, :, qk.F_SLOPE_CONC]
-    sat = feats[:, :, qk.F_SATURATED]
-    with np.errstate(invalid="ignore"):
-        dead = feats[:, :, qk.F_FLAT] > max_masked_fraction  # exactly flat: disconnected
-        small = ptp < lead_off_mv
-        usable_ptp = np.where(dead | small, np.nan, ptp)
-        median_ptp = np.full(n_leads, np.inf)
-        has_ptp = ~np.isnan(usable_ptp).all(axis=0) if n_windows else np.zeros(n_leads, dtype=bool)
-        for j in np.flatnonzero(has_ptp):  # (np.nanmedian goes through masked arrays on small inputs)
-            column = usable_ptp[:, j]
-            median_ptp[j] = np.median(column[~np.isnan(column)])
-        # a live but quiet line (valid, not constant samples, far below the lead's own ECG amplitude):
-        # asystole or a pause looks like this, and it is readable -- unlike a disconnected lead
-        quiet = (
-            ~dead & (masked <= max_masked_fraction) & (ptp < quiet_ratio * median_ptp[None, :])
-            & has_ptp[None, :] & ~np.isnan(ptp)
-        )
-        off = dead | (small & ~quiet)
-        hard_bad = off | (masked > max_masked_fraction) | (sat > max_saturated_fraction)
-        baseline = feats[:, :, qk.F_BASELINE] / median_ptp[None, :]
-        motion = (ptp > motion_ratio * median_ptp[None, :]) | (ptp > max_ptp_mv) | (baseline > max_baseline_ratio)
-        # kurtosis alone misjudges clean leads with biphasic QRS and tall T waves (and wide
-        # complexes): it only counts where the slope concentration is doubtful too
-        noisy = (conc < min_slope_conc) | np.isnan(conc) | ((kurt < min_kurtosis) & (conc < good_slope_conc))
-        doubtful = (conc < good_slope_conc) | (sat > 0) | (masked > 0.1) | (baseline > good_baseline_ratio)
-    levels = np.full(feats.shape[:2], QualityLevel.GOOD, dtype=np.int8)
-    levels[doubtful] = QualityLevel.ACCEPTABLE
-    levels[noisy | motion] = QualityLevel.UNREADABLE
-    confirmed = np.zeros(levels.shape, dtype=bool)
+    beats_arr = _NO_BEATS
     if beats is not None:
-        beats_arr = _check_beats(beats, n_input) // d
-        half = max(2, int(round(0.1 * fs_y)))
-        corr = qk.template_correlation(y, beats_arr, half, win, hop, n_windows)
-        with np.errstate(invalid="ignore"):
-            rescue = (corr >= rescue_template_corr) & noisy & ~motion
-            demote = corr < min_template_corr
-            confirmed = (corr >= confirm_template_corr) & ~motion & ~hard_bad
-        levels[rescue] = QualityLevel.ACCEPTABLE
-        levels[demote] = np.maximum(levels[demote] - 1, QualityLevel.UNREADABLE)
-    levels[quiet] = QualityLevel.ACCEPTABLE
-    levels[hard_bad] = QualityLevel.UNREADABLE
-
-    seg_levels, seg_off = _segments(levels, off, n_segments, int(np.ceil(win / hop)))
-    # segments where some covering window has a consistent, template-confirmed beat morphology
-    seg_confirmed = _segments(confirmed.astype(np.int8), np.zeros(levels.shape, dtype=bool), n_segments,
-                              int(np.ceil(win / hop)))[0] > 0
-    seg_confirmed &= seg_levels > QualityLevel.UNREADABLE
-    step_s = hop / fs_y  # the segment length actually used
-
-    seg_len_s = np.full(n_segments, step_s)
-    if n_segments:
-        seg_len_s[-1] = duration_s - (n_segments - 1) * step_s
-    total = max(duration_s, 1e-12)
-    readable = seg_levels > QualityLevel.UNREADABLE
-    lead_frac = (readable * seg_len_s[:, None]).sum(axis=0) / total if n_segments else np.zeros(n_leads)
-    rec_readable = readable.any(axis=1)
-    rec_frac = float((rec_readable * seg_len_s).sum() / total) if n_segments else 0.0
-
-    def verdict(frac: float, column: np.ndarray, sure: np.ndarray) -> QualityLevel:
-        if column.size == 0:
-            return QualityLevel.UNREADABLE
-        good = float(((column == QualityLevel.GOOD) * seg_len_s).sum() / total)
-        # acceptable time whose beats are template-confirmed counts in full (an AF record with small
-        # QRS and coarse fibrillatory waves is "acceptable" to the signal features throughout)
-        good_or_sure = float((((column == QualityLevel.GOOD) | sure) * seg_len_s).sum() / total)
-        score = good_or_sure + acceptable_weight * (frac - good_or_sure)
-        if frac < min_readable_fraction or score < min_readable_fraction:
-            return QualityLevel.UNREADABLE
-        return QualityLevel.GOOD if good >= 0.8 else QualityLevel.ACCEPTABLE
-
-    lead_levels = tuple(
-        verdict(float(lead_frac[j]), seg_levels[:, j], seg_confirmed[:, j]) for j in range(n_leads)
+        beats_arr = _check_beats(beats, n_input)  # (a fresh array)
+        if d > 1:
+            beats_arr //= d
+    params = _params(
+        max_masked_fraction, max_saturated_fraction, lead_off_mv, min_kurtosis, min_slope_conc, good_slope_conc,
+        motion_ratio, max_ptp_mv, good_baseline_ratio, max_baseline_ratio, min_template_corr,
+        rescue_template_corr, confirm_template_corr, quiet_ratio,
     )
-    record_column = seg_levels.max(axis=1) if n_segments else np.zeros(0, dtype=np.int8)
-    level = verdict(rec_frac, record_column, seg_confirmed.any(axis=1) if n_segments else np.zeros(0, dtype=bool))
-    lead_off_frac = (seg_off * seg_len_s[:, None]).sum(axis=0) / total if n_segments else np.ones(n_leads)
-    sat = masks[2]  # per column: a reduction along axis 0 of a 2-column array is slow in NumPy
-    sat_frac = np.array([np.count_nonzero(sat[:, j]) / n_samples for j in range(n_leads)]) if n_samples else np.zeros(n_leads)
-    logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
+    step_s = hop / fs_y  # the segment length actually used
+    (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
+     flagged) = qk.assess(
+        y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats_arr,
+        max(2, int(round(0.1 * fs_y))), beats is not None, params, n_segments, step_s, duration_s,
+        acceptable_weight, min_readable_fraction,
+    )
+    level = _LEVELS[rec_lv]
+    flagged = flagged.tolist()
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
     return SignalQuality(
         level=level,
-        lead_levels=lead_levels,
+        lead_levels=tuple(_LEVELS[v] for v in lead_lv.tolist()),
         readable_fraction=rec_frac,
-        lead_readable_fraction=tuple(float(f) for f in lead_frac),
-        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s),
-        lead_unreadable_ranges=tuple(_ranges(~readable[:, j], step_s, duration_s) for j in range(n_leads)),
-        lead_off=tuple(bool(f > 0.5) for f in lead_off_frac),
-        lead_off_ranges=tuple(_ranges(seg_off[:, j], step_s, duration_s) for j in range(n_leads)),
-        saturated_fraction=tuple(float(f) for f in sat_frac),
+        lead_readable_fraction=tuple(lead_frac.tolist()),
+        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s) if flagged[0] else (),
+        lead_unreadable_ranges=tuple(
+            _ranges(seg_levels[:, j] == QualityLevel.UNREADABLE, step_s, duration_s) if flagged[1 + j] else ()
+            for j in range(n_leads)
+        ),
+        lead_off=tuple(f > 0.5 for f in lead_off_frac.tolist()),
+        lead_off_ranges=tuple(
+            _ranges(seg_off[:, j], step_s, duration_s) if flagged[1 + n_leads + j] else () for j in range(n_leads)
+        ),
+        saturated_fraction=tuple(sat_frac.tolist()),
         segment_levels=seg_levels,
         step_s=float(step_s),
         duration_s=float(duration_s),

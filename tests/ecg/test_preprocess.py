@@ -333,14 +333,17 @@ def test_all_filters_off_is_identity_on_valid_samples() -> None:
 
 
 # ---------------------------------------------------------------- screening signal (one causal pass, decimated)
-def ref_screening(x: np.ndarray, fs: float, flat_run: int, rail_run: int) -> tuple[np.ndarray, ...]:
+def ref_screening(
+    x: np.ndarray, fs: float, flat_run: int, rail_run: int, lowpass_hz: float | None = 40.0,
+    powerline_hz: float | None = 50.0,
+) -> tuple[np.ndarray, ...]:
     """Plain-Python screening_signal: reference masks, block means, scipy.sosfilt restarted after gaps."""
     from ecg.preprocess import _screening_filter, screening_decimation
 
     d = screening_decimation(fs)
     n, n_leads = x.shape
     m = -(-n // d)
-    sos, zi = (a.copy() for a in _screening_filter(fs / d, 0.5, 40.0, 50.0))
+    sos, zi = (a.copy() for a in _screening_filter(fs / d, 0.5, lowpass_hz, powerline_hz))
     out = [np.full((m, n_leads), np.nan)] + [np.zeros((m, n_leads), dtype=bool) for _ in range(3)]
     for j in range(n_leads):
         col = x[:, j]
@@ -384,6 +387,114 @@ def test_screening_signal_matches_reference(fs: float) -> None:
     np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("fs", "lowpass_hz", "powerline_hz", "n_sections"),
+    [(360.0, 40.0, None, 3), (360.0, None, None, 1), (299.0, 80.0, 50.0, 5), (250.0, 40.0, 60.0, 4)],
+)
+def test_screening_signal_any_cascade_length_matches_reference(
+    fs: float, lowpass_hz: float | None, powerline_hz: float | None, n_sections: int
+) -> None:
+    """Cascades shorter than four sections run padded with identity sections, longer ones on the generic path."""
+    from ecg.preprocess import _screening_filter, screening_decimation, screening_signal
+
+    d = screening_decimation(fs)
+    assert _screening_filter(fs / d, 0.5, lowpass_hz, powerline_hz)[0].shape[0] == n_sections
+    x = ecg_like(fs, 6.0, n_leads=3, seed=2)
+    x[int(1.0 * fs) : int(1.5 * fs), 0] = np.nan
+    x[int(2.0 * fs) : int(2.6 * fs), 1] = -0.3  # flat (lead off) run
+    x[int(3.0 * fs) : int(3.1 * fs), 2] = np.nanmin(x[:, 2]) - 1.0  # pinned at the lower rail
+    got = screening_signal(x, fs, lowpass_hz=lowpass_hz, powerline_hz=powerline_hz)
+    want = ref_screening(x, fs, int(round(0.25 * fs)), max(3, int(round(0.015 * fs))), lowpass_hz, powerline_hz)
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
+
+
+def test_screening_fast_and_general_paths_agree_bit_for_bit() -> None:
+    """The fused four-section kernel and the general mask-then-filter path run the same operations: appending
+    an identity section (exact) moves a cascade onto the general path without changing a bit."""
+    from ecg._filter_kernels import backward_pass, screening_pass
+    from ecg.preprocess import _screening_filter
+
+    fs = 360.0
+    x = ecg_like(fs, 8.0, n_leads=3, seed=5)
+    x[700:760, 0] = np.nan
+    x[1200:1300, 1] = 0.2
+    x[2000:2010, 2] = np.nanmax(x[:, 2]) + 0.5  # clipped: the fast path filters this lead again
+    sos, zi = _screening_filter(fs / 2, 0.5, 40.0, 50.0)
+    assert sos.shape[0] == 4
+    sos5 = np.vstack([sos, [[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]]])
+    zi5 = np.vstack([zi, [[0.0, 0.0]]])
+    fast = screening_pass(x, 2, sos, zi, 90, 5)
+    general = screening_pass(x, 2, sos5, zi5, 90, 5)
+    for a, b in zip(fast, general, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(backward_pass(fast[0], sos, zi), backward_pass(fast[0], sos5, zi5))
+
+
+@pytest.mark.parametrize(("lowpass_hz", "powerline_hz"), [(40.0, 50.0), (40.0, None), (80.0, 50.0)])
+def test_backward_pass_matches_scipy_per_run(lowpass_hz: float, powerline_hz: float | None) -> None:
+    """The backward pass: scipy.sosfilt over each reversed run of finite rows, started in its steady state."""
+    from ecg._filter_kernels import backward_pass
+    from ecg.preprocess import _screening_filter
+
+    sos, zi = (a.copy() for a in _screening_filter(299.0, 0.5, lowpass_hz, powerline_hz))
+    y = ecg_like(299.0, 5.0, n_leads=2, seed=4)
+    y[100:130, 0] = np.nan
+    y[-1, 1] = np.nan
+    y[500, 1] = np.nan
+    got = backward_pass(np.ascontiguousarray(y), sos, zi)
+    want = np.full_like(y, np.nan)
+    for j in range(y.shape[1]):
+        rev = y[::-1, j]
+        k = 0
+        while k < rev.size:
+            if np.isnan(rev[k]):
+                k += 1
+                continue
+            stop = k
+            while stop < rev.size and not np.isnan(rev[stop]):
+                stop += 1
+            want[::-1, j][k:stop] = sps.sosfilt(sos, rev[k:stop], zi=zi * rev[k])[0]
+            k = stop
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    assert backward_pass(np.zeros((0, 2)), sos, zi).shape == (0, 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(0, 900),
+    n_leads=st.integers(1, 3),
+    fs=st.sampled_from([250.0, 360.0, 500.0, 1000.0]),
+    events=st.lists(st.tuples(st.integers(0, 900), st.integers(1, 150), st.integers(0, 2), st.integers(0, 3)),
+                    max_size=6),
+    seed=st.integers(0, 2**16),
+)
+def test_screening_signal_random_gaps_match_reference(
+    n: int, n_leads: int, fs: float, events: list, seed: int
+) -> None:
+    """Random NaN gaps, flat runs and runs at either rail, anywhere (block edges, record ends)."""
+    from ecg.preprocess import screening_signal
+
+    rng = np.random.default_rng(seed)
+    x = np.round(np.cumsum(rng.standard_normal((n, n_leads)), axis=0), 1)  # coarse: short equal runs happen
+    for start, length, lead, kind in events:
+        sl, j = slice(start, start + length), lead % n_leads
+        if kind == 0:
+            x[sl, j] = np.nan
+        elif kind == 1:
+            x[sl, j] = 0.25
+        elif kind == 2:
+            x[sl, j] = np.nanmax(x[:, j], initial=0.0) + 1.0
+        else:
+            x[sl, j] = np.nanmin(x[:, j], initial=0.0) - 1.0
+    got = screening_signal(x, fs)
+    want = ref_screening(x, fs, int(round(0.25 * fs)), max(3, int(round(0.015 * fs))))
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a.reshape(b.shape), b)
+    np.testing.assert_allclose(got.signal.reshape(want[0].shape), want[0], rtol=1e-9, atol=1e-9)
+
+
 def test_screening_zero_phase_matches_scipy_sosfiltfilt_shape() -> None:
     """Forward-backward at the decimated rate: no delay at the QRS, unlike the causal pass."""
     from ecg.preprocess import screening_signal, zero_phase_screening
@@ -416,3 +527,17 @@ def test_screening_signal_edge_cases() -> None:
     )
     with pytest.raises(EcgValueError, match="flat_min_s"):
         screening_signal(np.zeros(100), 360.0, flat_min_s=0.0)
+    for bad in (np.inf, -np.inf):
+        x = ecg_like(360.0, 2.0, n_leads=2)
+        x[100, 1] = bad
+        with pytest.raises(EcgValueError, match="infinities"):
+            screening_signal(x, 360.0)
+    with pytest.raises(EcgValueError, match="dtype"):
+        screening_signal(np.array(["a", "b"]), 360.0)
+    with pytest.raises(EcgValueError, match="shape"):
+        screening_signal(np.zeros((4, 3, 2)), 360.0)
+    x = ecg_like(360.0, 2.0, n_leads=2)
+    x[10:20, 0] = np.nan
+    before = x.copy()
+    screening_signal(x, 360.0)  # a native float64 input is read in place, never modified
+    np.testing.assert_array_equal(x, before)

@@ -61,14 +61,23 @@ def ref_template_corr(y: np.ndarray, beats: np.ndarray, half: int, win: int, hop
     return out
 
 
-@pytest.mark.parametrize(("fs", "stride"), [(250.0, 1), (1000.0, 4), (360.0, 1)])
-def test_window_features_match_reference(fs: float, stride: int) -> None:
+@pytest.mark.parametrize(
+    ("fs", "stride", "win_s", "hop_s"),
+    [
+        (250.0, 1, 4.0, 2.0), (1000.0, 4, 4.0, 2.0), (360.0, 1, 4.0, 2.0),  # per-segment path
+        (250.0, 1, 4.0, 1.0), (180.0, 1, 6.0, 2.0),  # per-segment, 4 and 3 segments a window
+        (250.0, 1, 3.0, 2.0), (1000.0, 3, 4.0, 2.0), (250.0, 1, 0.4, 0.2),  # window by window
+    ],
+)
+def test_window_features_match_reference(fs: float, stride: int, win_s: float, hop_s: float) -> None:
     x = ecg_like(fs, 12.0, n_leads=3)
     x[int(2 * fs) : int(2.8 * fs), 1] = np.nan
     x[int(6 * fs) : int(7.2 * fs), 2] = 0.0
+    x[int(9 * fs) : int(9.1 * fs), 0] = np.nan
     pre = preprocess(x, fs)
-    win, hop = int(4 * fs), int(2 * fs)
-    args = (pre.signal, pre.missing, pre.flat, pre.saturated, win, hop, 5, stride, int(0.3 * fs))
+    win, hop = int(win_s * fs), int(hop_s * fs)
+    n_windows = int(np.ceil((x.shape[0] - win) / hop)) + 1
+    args = (pre.signal, pre.missing, pre.flat, pre.saturated, win, hop, n_windows, stride, int(0.3 * fs))
     got = qk.window_features(*args)
     np.testing.assert_allclose(got, ref_window_features(*args), rtol=1e-9, atol=1e-12)
 
@@ -206,6 +215,19 @@ def test_nan_lead_and_preprocessed_reuse() -> None:
         assess_quality(x[:100], fs, preprocessed=pre)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=40).map(
+    lambda v: [round(x, 1) for x in v]))  # rounding: many ties
+def test_median_and_select_match_numpy(values: list[float]) -> None:
+    arr = np.array(values)
+    assert qk._median(arr.copy(), arr.size) == np.median(arr)
+    for r in range(arr.size):
+        work = arr.copy()
+        got = qk._select(work, arr.size, r)
+        assert got == np.sort(arr)[r] and work[r] == got
+        assert (work[:r] <= got).all() and (work[r:] >= got).all() and sorted(work) == sorted(arr)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     values=st.lists(st.floats(0.0, 1e3, allow_nan=False), min_size=1, max_size=600),
@@ -336,3 +358,35 @@ def test_nstdb_with_detected_beats(shared_data: Path) -> None:
     noisy = _nstdb_noisy_mask(mask.size, rec.fs)
     assert 1.0 - mask[noisy].mean() >= 0.6
     assert mask[~noisy].mean() >= 0.9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 700),
+    n_leads=st.integers(1, 3),
+    hop=st.integers(20, 120),
+    q=st.integers(1, 3),
+    smooth=st.integers(1, 21),
+    gaps=st.lists(st.tuples(st.integers(0, 700), st.integers(1, 60), st.integers(0, 2), st.integers(0, 3)),
+                  max_size=5),
+    seed=st.integers(0, 2**16),
+)
+def test_window_features_per_segment_equals_window_by_window(
+    n: int, n_leads: int, hop: int, q: int, smooth: int, gaps: list, seed: int
+) -> None:
+    """Per-segment partial results combined per window equal a scan of every window (floating-point noise)."""
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.standard_normal((n, n_leads)), axis=0) * 0.1 + 3.0  # an offset the shifts must cancel
+    masks = [np.zeros((n, n_leads), dtype=bool) for _ in range(3)]
+    for start, length, lead, kind in gaps:  # kind 0-2: a mask (NaN in y, as preprocessing leaves it); 3: NaN only
+        sl = slice(start, start + length)
+        if kind < 3:
+            masks[kind][sl, lead % n_leads] = True
+        y[sl, lead % n_leads] = np.nan
+    win = q * hop
+    n_windows = max(1, -(-max(n - win, 0) // hop) + 1) if n else 0
+    args = (np.ascontiguousarray(y), *masks, win, hop, n_windows, 1, smooth)
+    got = qk._window_features_segments(*args)
+    want = qk._window_features_direct(*args)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(want, ref_window_features(*args), rtol=1e-9, atol=1e-12)
