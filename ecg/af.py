@@ -26,6 +26,7 @@ jitter adds irregularity, so neither the P-wave veto nor a mild irregularity can
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,7 +34,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _rhythm_kernels as _rk
+from .atrial import AtrialSignal, f_wave_fraction
 from .beats import BeatClass
+from .errors import EcgValueError
 from .findings import Finding, FindingCode
 from .settings import ScreeningSettings
 
@@ -58,6 +61,7 @@ _AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that mu
 _AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
 _AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
 _AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
+_AF_F_ABSENT = 0.5  # f-wave fraction below this share of ScreeningSettings.af_f_wave_fraction: no f waves
 
 @dataclass(frozen=True, slots=True)
 class AfStatistics:
@@ -81,6 +85,10 @@ class AfStatistics:
     turning_point_ratio
         Share of RR intervals that are a local minimum or maximum: about 2/3 for a random (AF) series,
         lower for the smooth RR changes of sinus arrhythmia (Dash et al., Ann Biomed Eng 37:1701-1709, 2009).
+    f_wave_fraction
+        Share of the QRST-cancelled residual's power in the 4-10 Hz f-wave band
+        (:func:`ecg.atrial.f_wave_fraction`); NaN when not measured (long-record windows, no signal, or
+        not needed because the RR and P-wave evidence decide on their own).
     """
 
     median_drr_ratio: float
@@ -90,6 +98,7 @@ class AfStatistics:
     pattern_ratio: float = float("nan")
     p_wave_corr: float = float("nan")
     turning_point_ratio: float = float("nan")
+    f_wave_fraction: float = float("nan")
 
     def irregularity(self, settings: ScreeningSettings) -> float:
         """``min`` of both statistics over their thresholds: >= 1 is irregular."""
@@ -104,13 +113,28 @@ class AfStatistics:
         2/3 (Dash et al., 2009). Consistent P waves (``p_wave_corr >= af_p_wave_corr``) veto AF when the RR irregularity is a
         repeating pattern (``pattern_ratio < 0.04``) or less than ``_AF_STRONG`` x its thresholds (sinus
         arrhythmia, ectopy the classifier missed).
+
+        Atrial activity, where measured (``f_wave_fraction`` finite, see :meth:`needs_atrial_evidence`):
+        f waves present (``>= af_f_wave_fraction``) override the P-wave veto (the PR window's consistency then
+        comes from something else, e.g. the previous T wave at a short cycle) unless ``p_wave_corr >= 0.95``,
+        and make a moderate irregularity (``>= af_moderate_irregularity`` of the thresholds) without P waves AF;
+        f waves absent (``< af_f_wave_fraction / 2``) with P waves present rule AF out.
         """
         irr = self.irregularity(settings)
+        smooth = self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE
+        p_present = bool(np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
+        f = self.f_wave_fraction
+        f_present = bool(np.isfinite(f) and f >= settings.af_f_wave_fraction)
+        f_absent = bool(np.isfinite(f) and f < _AF_F_ABSENT * settings.af_f_wave_fraction)
         if irr < 1.0:
-            return False
-        if self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE:
+            return bool(irr >= settings.af_moderate_irregularity and f_present and not p_present and not smooth)
+        if smooth:
             return False  # far fewer turning points than a random series: smooth, not fibrillation
-        if np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr:
+        if p_present:
+            if f_absent:
+                return False  # organised atrial activity and no f waves: ectopy or sinus arrhythmia
+            if f_present and self.p_wave_corr < _AF_P_CERTAIN:
+                return True
             return not (
                 self.pattern_ratio < _AF_PATTERN
                 or irr < _AF_STRONG
@@ -118,6 +142,21 @@ class AfStatistics:
                 or self.p_wave_corr >= _AF_P_CERTAIN
             )
         return True
+
+    def needs_atrial_evidence(self, settings: ScreeningSettings) -> bool:
+        """Whether :attr:`f_wave_fraction` could change :meth:`is_af`: the RR evidence is undecided.
+
+        That is a moderate irregularity (``af_moderate_irregularity`` <= irregularity < 1) without P waves,
+        or an irregular rhythm (>= 1) with P waves present; never a smooth (few turning points) series.
+        Clear AF (irregular, no P waves) and clearly regular rhythm skip the signal analysis.
+        """
+        irr = self.irregularity(settings)
+        if not irr >= settings.af_moderate_irregularity:
+            return False
+        if self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE:
+            return False
+        p_present = bool(np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
+        return p_present if irr >= 1.0 else not p_present
 
     def confidence(self, settings: ScreeningSettings) -> float:
         """How far past the thresholds (0.5 at the threshold, towards 1 at twice it)."""
@@ -177,8 +216,28 @@ def af_statistics(
     )
 
 
-def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
-    """AF findings: one record-level finding (short records) or episodes (long records)."""
+def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: AtrialSignal | None = None) -> list[Finding]:
+    """AF findings: one record-level finding (short records) or episodes (long records).
+
+    Parameters
+    ----------
+    seq
+        The classified beats.
+    settings
+        Thresholds.
+    atrial
+        Optional signal for the atrial-activity evidence (:func:`ecg.atrial.atrial_signal`; its beats are
+        those of ``seq``, at the signal's rate). Used for short records, and only where the RR and P-wave
+        evidence is undecided (:meth:`AfStatistics.needs_atrial_evidence`).
+
+    Raises
+    ------
+    EcgValueError
+        If ``atrial`` is not an :class:`~ecg.atrial.AtrialSignal` with one beat per beat of ``seq``.
+    """
+    if atrial is not None and (not isinstance(atrial, AtrialSignal) or atrial.beats.size != seq.n_beats):
+        got = f"{atrial.beats.size} beats" if isinstance(atrial, AtrialSignal) else type(atrial).__name__
+        raise EcgValueError(f"atrial: expected an AtrialSignal with the {seq.n_beats} beats of seq, got {got}")
     if seq.n_beats < 8:
         return []
     rr = seq.rr_s
@@ -192,6 +251,10 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]
             log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
             return []
         stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=_AF_SHORT_MIN_PAIRS)
+        if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
+            f = f_wave_fraction(atrial, seq.labels == BeatClass.NORMAL, clean)
+            log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
+            stats = dataclasses.replace(stats, f_wave_fraction=f)
         if stats is None or not stats.is_af(settings):
             return []
         marginal = _marginal_share(seq, np.zeros(1, dtype=np.int64), rr.size)[0] > _AF_MARGINAL_SHARE
@@ -317,7 +380,8 @@ def _af_finding(seq: BeatSequence, a: int, b: int, stats: AfStatistics, settings
             "irregular_fraction": stats.irregular_fraction,
             "p_wave_corr": stats.p_wave_corr,
             "n_beats": int(b - a + 1),
-        },
+        }
+        | ({"f_wave_fraction": stats.f_wave_fraction} if np.isfinite(stats.f_wave_fraction) else {}),
         confidence=stats.confidence(settings),
     )
 
