@@ -275,12 +275,26 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         np.ascontiguousarray(rr), np.ascontiguousarray(clean), pw_all, starts, w, max(6, w // 3)
     )
     valid = np.isfinite(table[:, 0])
-    decided = _af_decisions(table, settings) & ~_sinus_level_p_waves(table, settings)
+    sinus_level = _sinus_level_p_waves(table, settings)
+    decided = _af_decisions(table, settings) & ~sinus_level
     # in marginal signal P-wave evidence is unreliable (noise lowers its consistency) and detection jitter adds
     # irregularity: a window mostly in marginal signal votes AF only on a strong irregularity
     with np.errstate(invalid="ignore"):
         irr = np.minimum(table[:, 0] / settings.af_drr_ratio, table[:, 1] / settings.af_irregular_fraction)
-    decided &= ~((_marginal_share(seq, starts, w) > _AF_MARGINAL_SHARE) & ~(irr >= _AF_STRONG))
+    weak_in_noise = (_marginal_share(seq, starts, w) > _AF_MARGINAL_SHARE) & ~(irr >= _AF_STRONG)
+    decided &= ~weak_in_noise
+    if atrial is not None:
+        # undecided windows (and only those) ask the atrial activity; not where the record's own sinus P-wave
+        # level or marginal signal already rule the window out
+        need = valid & _needs_atrial_evidence(table, settings) & ~sinus_level & ~weak_in_noise
+        normal = seq.labels == BeatClass.NORMAL
+        for k in np.flatnonzero(need):
+            s0 = int(starts[k])
+            window = AtrialSignal(atrial.signal, atrial.fs, atrial.beats[s0 : s0 + w + 1], atrial.lead)
+            f = f_wave_fraction(window, normal[s0 : s0 + w + 1], clean[s0 : s0 + w])
+            row = table[k]
+            stats = AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6], f_wave_fraction=f)
+            decided[k] = stats.is_af(settings)
     cover = _window_counts(starts[valid], w, rr.size)
     votes = _window_counts(starts[decided], w, rr.size)
     af = (cover > 0) & (votes >= 0.5 * cover)
@@ -353,6 +367,16 @@ def _af_decisions(table: np.ndarray, settings: ScreeningSettings) -> np.ndarray:
             (pattern < _AF_PATTERN) | (irr < _AF_STRONG) | (tpr < _AF_SMOOTH_TPR) | (pw >= _AF_P_CERTAIN)
         )
     return af & ~veto
+
+
+def _needs_atrial_evidence(table: np.ndarray, settings: ScreeningSettings) -> np.ndarray:
+    """:meth:`AfStatistics.needs_atrial_evidence` of every row of an af_window_statistics table."""
+    mdrr, irr_frac, n_pairs, _, _, pw, tpr = table.T
+    with np.errstate(invalid="ignore"):
+        irr = np.minimum(mdrr / settings.af_drr_ratio, irr_frac / settings.af_irregular_fraction)
+        smooth = (n_pairs >= _AF_TPR_MIN_PAIRS) & (tpr < _AF_SMOOTH_TPR_ALONE)
+        p_present = np.isfinite(pw) & (pw >= settings.af_p_wave_corr)
+        return (irr >= settings.af_moderate_irregularity) & ~smooth & np.where(irr >= 1.0, p_present, ~p_present)
 
 
 def _close_gaps(mask: np.ndarray, times_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
