@@ -13,7 +13,10 @@ cancels).
 The feature is the share of the residual's power that falls in the 4-10 Hz band of the dominant
 atrial frequency of AF (f waves at 4-9 Hz, i.e. 240-540 /min: Bollmann et al., Europace 8:911-926,
 2006; Stridh & Sornmo, IEEE TBME 48:105-111, 2001): an organised, band-limited oscillation scores high,
-broadband muscle noise and slow motion artefact score low. It is computed in one Numba pass (a mean
+broadband muscle noise and slow motion artefact score low. The residual power is floored at that of an
+RMS of 2 % of the mean beat's QRS peak-to-peak amplitude (about 20-40 uV, the noise floor of a good
+recording and the size of fine f waves): an almost noise-free residual, whose spectrum is that of small
+template mismatches, cannot look like f waves. It is computed in one Numba pass (a mean
 template and a two-section band-pass biquad cascade), on the zero-phase screening signal
 (:func:`ecg.preprocess.zero_phase_screening`, 0.5-40 Hz).
 
@@ -46,6 +49,7 @@ _SKIP_BEFORE_S = 0.06  # QRS onset side left out of the residual (s)
 _SKIP_AFTER_S = 0.08  # QRS end side left out (s)
 _MIN_RESIDUAL_S = 2.0  # residual a fraction needs (s of counted samples)
 _MIN_TEMPLATE_BEATS = 4
+_RESIDUAL_FLOOR = 0.02  # residual RMS floor as a fraction of the mean beat's QRS peak-to-peak amplitude
 _PREFERRED_LEADS = ("II", "MLII", "V1", "ECG", "I")  # where atrial activity is largest, in this order
 
 
@@ -159,8 +163,9 @@ def f_wave_fraction(
     Returns
     -------
     float
-        ``band power / residual power`` (high for fibrillatory waves, about 0.05-0.12 for the residual
-        noise of sinus rhythm); NaN when fewer than 4 template beats or 2 s of residual exist.
+        ``band power / max(residual power, (0.02 x QRS peak-to-peak)^2)`` (high for fibrillatory waves,
+        about 0.05-0.15 for the residual noise of sinus rhythm); NaN when fewer than 4 template beats or
+        2 s of residual exist.
 
     References
     ----------
@@ -184,6 +189,8 @@ def f_wave_fraction(
         int(round(_PRE_S * fs)), int(round(_POST_S * fs)), int(round(_SKIP_BEFORE_S * fs)), int(round(_SKIP_AFTER_S * fs)),
         _band_sos(fs),
     )
-    if r[3] < _MIN_TEMPLATE_BEATS or r[2] < _MIN_RESIDUAL_S * fs or not r[1] > 0:
+    if r[3] < _MIN_TEMPLATE_BEATS or r[2] < _MIN_RESIDUAL_S * fs:
         return float("nan")
-    return float(r[0] / r[1])
+    floor = (_RESIDUAL_FLOOR * r[4]) ** 2 if np.isfinite(r[4]) else 0.0
+    denom = max(float(r[1]), floor)
+    return float(r[0] / denom) if denom > 0 else float("nan")
