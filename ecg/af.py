@@ -12,6 +12,23 @@ Sinus arrhythmia changes RR smoothly, so it has few turning points (Dash et al.,
 pattern with P waves is ectopy or block, not AF. P-wave evidence (beat-to-beat consistency of the PR
 window, :mod:`ecg.beats`) is used to veto, never to call AF on its own.
 
+*Atrial activity* (:mod:`ecg.atrial`: the share of the QRST-cancelled residual's power in the 4-10 Hz band
+of fibrillatory waves, after Rieta et al., IEEE TBME 51:1176, 2004) is measured only where the RR and P-wave
+evidence is undecided (:meth:`AfStatistics.needs_atrial_evidence`), so clear AF and clearly regular rhythm
+cost nothing extra:
+
+- a moderate irregularity (``af_moderate_irregularity`` <= irregularity < 1) without P waves is AF when
+  f waves are present (``f_wave_fraction >= af_f_wave_fraction``);
+- an irregular rhythm with P waves present is AF when f waves are present (the PR-window consistency
+  then comes from something else, e.g. the previous T wave inside the PR window of the short cycles of a
+  long-short alternation), unless the P waves are beyond doubt (>= 0.95), and is not AF when f waves are
+  absent (below half the threshold);
+- a smooth RR series (few turning points) is never AF.
+
+Short records ask once; in long records each undecided window asks for its own beats (not where the
+record's sinus P-wave level or marginal signal already rule the window out). Without a signal
+(``atrial=None``) the RR and P-wave rules decide alone.
+
 *Short records* (<= ``short_record_s``, e.g. 9-61 s single-lead uploads) are judged as a whole, and only
 on enough evidence: at least 8 successive clean RR pairs, and clean intervals making up at least half
 of the readable ones. *Long records* are judged in sliding windows of ``af_window_beats`` intervals,
