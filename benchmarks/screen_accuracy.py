@@ -134,10 +134,12 @@ def _atrial_cost_cinc(inputs: dict[str, Any]) -> dict[str, Any]:
     """Time (us) of the f-wave evidence on the CinC records whose RR evidence asks for it (best of 5)."""
     settings = ScreeningSettings()
     times_us = []
+    build_us = []
     for n, inp in inputs.items():
         if inp is None:
             continue
         seq, atrial, _ = inp
+        build_us.append(1e6 * time_best(lambda: atrial_signal(atrial.signal, atrial.fs, atrial.beats), repeat=5, min_time_s=0.005))
         clean = _clean_intervals(seq)
         st = af_statistics(seq.rr_s, clean, seq.p_wave_corr, min_pairs=8)
         if st is None or not st.needs_atrial_evidence(settings):
@@ -151,6 +153,7 @@ def _atrial_cost_cinc(inputs: dict[str, Any]) -> dict[str, Any]:
         "median_us": round(float(np.median(times_us)), 1) if times_us else None,
         "max_us": round(float(np.max(times_us)), 1) if times_us else None,
         "mean_us_per_record": round(float(np.sum(times_us)) / max(n_all, 1), 1),
+        "atrial_signal_build_median_us": round(float(np.median(build_us)), 1) if build_us else None,
     }
 
 
@@ -274,7 +277,8 @@ def rhythm_cost(folder: Path) -> dict[str, Any]:
         seq, atrial, fs_screen = af_inputs(record, s)
         filt_signal = zero_phase_screening(screening_signal(record.signal, record.fs))
         t_qrs_screen = time_best(lambda: detect_qrs(filt_signal, fs_screen), repeat=3)
-        t_af_atrial = time_best(lambda: af_findings(seq, settings, atrial=atrial), repeat=7)
+        t_af_atrial = time_best(lambda: af_findings(seq, settings, atrial=atrial_signal(
+            filt_signal, fs_screen, atrial.beats, leads=record.leads)), repeat=7)
         t_af_plain = time_best(lambda: af_findings(seq, settings), repeat=7)
         out[rec_name] = {"rhythm_ms": round(1e3 * t_rhythm, 3), "detect_qrs_ms": round(1e3 * t_qrs, 2),
                          "ratio": round(t_rhythm / t_qrs, 4),
@@ -378,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         if c["atrial_cost"]:
             a = c["atrial_cost"]
             print(f"  f-wave evidence computed on {a['n_computed']}/{a['n_records']} records: median {a['median_us']} us, "
-                  f"max {a['max_us']} us, {a['mean_us_per_record']} us per record on average")
+                  f"max {a['max_us']} us, {a['mean_us_per_record']} us per record on average; building the atrial "
+                  f"signal (every readable record) {a['atrial_signal_build_median_us']} us")
     if (args.data / "mitdb").is_dir():
         m = result["mitdb"] = mitdb(args.data / "mitdb")
         print("MIT-BIH:")
@@ -400,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
               f"slowest {worst[0]}: {worst[1]['rhythm_ms']:.2f} ms vs detect_qrs {worst[1]['detect_qrs_ms']:.1f} ms")
         extra = sum(max(v["af_with_atrial_ms"] - v["af_without_atrial_ms"], 0.0) for v in cost.values())
         qrs_screen = sum(v["detect_qrs_screening_ms"] for v in cost.values())
-        print(f"atrial evidence in af_findings, summed over the records: +{extra:.2f} ms vs detect_qrs on the screening "
-              f"signal {qrs_screen:.1f} ms ({extra / qrs_screen:.4f}x; target <= 0.05x)")
+        print(f"atrial evidence (atrial_signal + its use in af_findings), summed over the records: +{extra:.2f} ms vs "
+              f"detect_qrs on the screening signal {qrs_screen:.1f} ms ({extra / qrs_screen:.4f}x; target <= 0.05x)")
     path = write_result("screen_accuracy", result)
     print(f"wrote {path}")
     return 0

@@ -60,7 +60,7 @@ class AtrialSignal:
     Attributes
     ----------
     signal
-        The lead (mV), 1-D contiguous float64, NaN where missing.
+        The lead (mV), 1-D native float64 (a view of the input's column where it already is), NaN where missing.
     fs
         Its sampling rate (Hz).
     beats
@@ -131,7 +131,7 @@ def atrial_signal(
         if want in upper:
             pick = candidates[upper.index(want)]
             break
-    lead = np.ascontiguousarray(x[:, pick], dtype=np.float64)  # native byte order, contiguous
+    lead = np.asarray(x[:, pick], dtype=np.float64)  # a view where the input is native float64: no copy of a long record
     return AtrialSignal(lead, float(fs), idx, names[pick])
 
 

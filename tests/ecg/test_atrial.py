@@ -178,7 +178,13 @@ def test_f_wave_fraction_validation():
         f_wave_fraction(a, np.ones(2, dtype=bool))
     with pytest.raises(EcgValueError, match="interval_ok"):
         f_wave_fraction(a, None, np.ones(3, dtype=bool))
-    assert isinstance(a, AtrialSignal) and a.signal.flags.c_contiguous
+    assert isinstance(a, AtrialSignal) and a.signal.dtype == np.float64 and a.signal.dtype.isnative
+
+
+def test_atrial_signal_is_a_view_of_native_float64_input():
+    x = np.zeros((1000, 2))
+    a = atrial_signal(x, 150.0, np.array([100, 300]), leads=("I", "II"))
+    assert a.lead == "II" and np.shares_memory(a.signal, x)
 
 
 # --------------------------------------------------------------------------- synthetic f vs P waves
