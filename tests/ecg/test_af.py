@@ -257,3 +257,11 @@ def test_mitdb_202_af_stretch_found(shared_data):
     # (AFIB 1142.6-1157.8 and 1176.3-1291.6, 1301.9-1527.2, then (AFL to 1575.1: 1100 s is t = 0 here)
     covered = sum(max(0.0, min(f.end_s, 427.2) - max(f.start_s, 76.3)) for f in found)
     assert covered >= 0.9 * (427.2 - 76.3)
+
+
+@pytest.mark.parametrize("name", ["af_f_wave_fraction", "af_moderate_irregularity"])
+@pytest.mark.parametrize("value", [0.0, -0.1, 1.5, float("nan")])
+def test_atrial_thresholds_are_fractions(name, value):
+    with pytest.raises(EcgValueError, match=name):
+        ScreeningSettings(**{name: value})
+    assert ScreeningSettings.from_mapping({name: 0.5}).to_dict()[name] == 0.5
