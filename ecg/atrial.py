@@ -108,15 +108,15 @@ def atrial_signal(
     x = np.asarray(signal)
     if x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[1] == 0 or not np.issubdtype(x.dtype, np.number):
+    if x.ndim != 2 or x.shape[1] == 0 or x.dtype.kind not in "fiu":
         raise EcgValueError(f"signal: expected a numeric (n_samples,) or (n_samples, n_leads) array, got shape {x.shape}")
     if isinstance(fs, bool) or not isinstance(fs, (int, float, np.number)) or not np.isfinite(fs) or fs < 50.0:
         raise EcgValueError(f"fs: expected a sampling rate >= 50 Hz, got {fs!r}")
     idx = np.asarray(beats)
-    if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
         raise EcgValueError(f"beats: expected a 1-D integer array of sample indices, got {idx.dtype} shape {idx.shape}")
     idx = np.ascontiguousarray(idx, dtype=np.int64)
-    if idx.size and (idx[0] < 0 or idx[-1] >= x.shape[0] or np.any(np.diff(idx) <= 0)):
+    if idx.size and (idx[0] < 0 or idx[-1] >= x.shape[0] or not (idx[1:] > idx[:-1]).all()):
         raise EcgValueError(f"beats: expected strictly increasing indices in [0, {x.shape[0]}), got {idx[:3]}...")
     names = tuple(str(i) for i in range(x.shape[1])) if leads is None else tuple(leads)
     if len(names) != x.shape[1]:
