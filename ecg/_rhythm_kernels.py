@@ -1,7 +1,7 @@
-"""Numba kernels of the rhythm analysis (private; inputs are validated by :mod:`ecg.rhythm`).
+"""Numba kernels of the rhythm analysis (private; inputs are validated by :mod:`ecg.af` and :mod:`ecg.rhythm`).
 
 :func:`af_window_statistics` computes, for every sliding window of RR intervals, exactly what
-:func:`ecg.rhythm.af_statistics` computes for one window (that Python function is its reference).
+:func:`ecg.af.af_statistics` computes for one window (that Python function is its reference).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _BIG_DRR = 0.10
 def af_window_statistics(
     rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray, starts: np.ndarray, w: int, min_pairs: int
 ) -> np.ndarray:
-    """Per window ``rr[s:s+w]`` (s in ``starts``): the :class:`~ecg.rhythm.AfStatistics` fields.
+    """Per window ``rr[s:s+w]`` (s in ``starts``): the :class:`~ecg.af.AfStatistics` fields.
 
     Returns ``(n_windows, 7)``: median |dRR| / median RR, irregular fraction, number of pairs, mean rate (bpm),
     pattern ratio, median P-wave consistency, turning-point ratio; a row of NaN (and ``n_pairs`` < ``min_pairs``)

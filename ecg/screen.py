@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .atrial import atrial_signal
 from .beats import BeatClass, BeatClassification, classify_beats
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, format_clock
@@ -433,7 +434,8 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
     bpm = median_rate_bpm(times, exclude=quality.unreadable_ranges)  # = heart_rate(beats, fs, exclude=...).bpm
     hr = None if not np.isfinite(bpm) else bpm
-    findings += af_findings(seq, settings)
+    atrial = atrial_signal(filt, pre.fs, np.minimum(beats // decimation, filt.shape[0] - 1), leads=leads, usable=usable)
+    findings += af_findings(seq, settings, atrial=atrial)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
     findings += _edge_gaps(beats, fs, pre, quality, settings, classes.leads)

@@ -133,10 +133,18 @@ class ScreeningSettings:
         AF needs the median successive RR difference to reach this fraction of the median RR.
     af_irregular_fraction
         ... and this fraction of successive RR differences to exceed 10 % of the median RR
-        (see :mod:`ecg.rhythm`; raise both to be more specific).
+        (see :mod:`ecg.af`; raise both to be more specific).
     af_p_wave_corr
         Beat-to-beat P-wave consistency from which P waves count as present; with P waves present,
         a repeating RR pattern or a mild irregularity is not called AF.
+    af_f_wave_fraction
+        Share of the QRST-cancelled residual's power in the 4-10 Hz f-wave band from which fibrillatory
+        waves count as present (below half of it: absent; :func:`ecg.atrial.f_wave_fraction`). Short records
+        only: f waves override the P-wave veto and support a moderate irregularity; their absence vetoes AF
+        when P waves are present (see :mod:`ecg.af`).
+    af_moderate_irregularity
+        Irregularity (fraction of the ``af_drr_ratio`` / ``af_irregular_fraction`` thresholds, 0-1) from which
+        a short record without P waves is called AF when f waves are present.
     qtc_ms, qtc_formula
         ``QTC_PROLONGED`` when the QTc from ``qtc_formula`` exceeds ``qtc_ms`` (ms).
     policy
@@ -162,6 +170,8 @@ class ScreeningSettings:
     af_drr_ratio: float = 0.05
     af_irregular_fraction: float = 0.2
     af_p_wave_corr: float = 0.82
+    af_f_wave_fraction: float = 0.2
+    af_moderate_irregularity: float = 0.7
     qtc_ms: float = 500.0
     qtc_formula: QtcFormula = QtcFormula.FRIDERICIA
     policy: Mapping[PolicyKey, Priority] = field(default_factory=_default_policy)
@@ -191,6 +201,9 @@ class ScreeningSettings:
             raise EcgValueError(f"ScreeningSettings: pause_s ({self.pause_s}) must not exceed pause_stat_s ({self.pause_stat_s})")
         if not self.af_p_wave_corr <= 1.0:
             raise EcgValueError(f"ScreeningSettings.af_p_wave_corr: expected a correlation in (0, 1], got {self.af_p_wave_corr}")
+        for name in ("af_f_wave_fraction", "af_moderate_irregularity"):
+            if not getattr(self, name) <= 1.0:
+                raise EcgValueError(f"ScreeningSettings.{name}: expected a fraction in (0, 1], got {getattr(self, name)}")
         if not self.af_irregular_fraction <= 1.0:
             raise EcgValueError(f"ScreeningSettings.af_irregular_fraction: expected a fraction in (0, 1], got {self.af_irregular_fraction}")
         if not self.pvc_frequent_burden <= 1.0:

@@ -347,7 +347,7 @@ def test_rate_window_kernel_matches_numpy(seed, n_win, p_bad):
 @given(st.integers(0, 2**32 - 1))
 def test_vectorised_af_decisions_match_is_af(seed):
     """``_af_decisions`` (all windows at once) gives :meth:`AfStatistics.is_af` of every row."""
-    from ecg.rhythm import AfStatistics, _af_decisions
+    from ecg.af import AfStatistics, _af_decisions
 
     rng = np.random.default_rng(seed)
     n = 200
@@ -435,7 +435,7 @@ def test_sinus_level_p_waves_veto_irregular_stretch_in_long_record():
 @pytest.mark.parametrize("long_record", [False, True])
 def test_mild_irregularity_in_marginal_signal_is_not_af(long_record):
     """Mostly marginal signal: P-wave evidence is unreliable, so only a strong irregularity makes AF."""
-    from ecg.rhythm import _AF_STRONG
+    from ecg.af import _AF_STRONG
 
     n = 400 if long_record else 50
     mild = af_rr(n, 67, cv=0.07, seed=50)  # median |dRR| ~ 7 % of RR: past the AF thresholds, not far
