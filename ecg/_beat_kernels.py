@@ -118,17 +118,10 @@ def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -
     ss, energy = _center(template, max_lag, tc) if m > 0 else (0.0, 0.0)
     s1 = np.empty(n + 1)
     s2 = np.empty(n + 1)
+    cross = np.empty(2 * max_lag + 1)
     for k in range(n_beats):
         _prefix(beats[k], s1, s2)
-        best = -2.0
-        best_lag = 0
-        for lag in range(-max_lag, max_lag + 1):
-            c = _corr_fast(beats[k], s1, s2, tc, ss, energy, lag, max_lag)
-            if c > best:
-                best = c
-                best_lag = lag
-        corr[k] = best
-        lags[k] = best_lag
+        corr[k], lags[k] = _best_lag(beats[k], s1, s2, tc, ss, energy, max_lag, cross)
     return corr, lags
 
 
@@ -155,6 +148,7 @@ def cluster_beats(
     t_energy = np.zeros(max_templates)
     s1 = np.empty(n + 1)
     s2 = np.empty(n + 1)
+    cross = np.empty(2 * max_lag + 1)
     n_templates = 0
     last_j = -1
     for k in range(n_beats):
@@ -164,22 +158,17 @@ def cluster_beats(
         best_j = -1
         best_lag = 0
         if last_j >= 0:  # most beats match the template of the beat before: try it first
-            for lag in range(-max_lag, max_lag + 1):
-                c = _corr_fast(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], lag, max_lag)
-                if c > best:
-                    best = c
-                    best_j = last_j
-                    best_lag = lag
+            best, best_lag = _best_lag(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], max_lag, cross)
+            best_j = last_j
         if best < threshold:
             for j in range(n_templates):
                 if j == last_j:
                     continue
-                for lag in range(-max_lag, max_lag + 1):
-                    c = _corr_fast(beat, s1, s2, centred[j], t_ss[j], t_energy[j], lag, max_lag)
-                    if c > best:
-                        best = c
-                        best_j = j
-                        best_lag = lag
+                c, c_lag = _best_lag(beat, s1, s2, centred[j], t_ss[j], t_energy[j], max_lag, cross)
+                if c > best:
+                    best = c
+                    best_j = j
+                    best_lag = c_lag
         if best >= threshold or (n_templates == max_templates and best_j >= 0):
             j = best_j
             counts[j] += 1
@@ -294,3 +283,456 @@ def running_median(x: np.ndarray, half: int) -> np.ndarray:
             buf[b + 1] = v
         out[i] = buf[half]
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Fused classifier kernels: everything of :func:`ecg.beats.classify_beats` after validation and lead
+# choice, in one call (the per-call overhead of many small NumPy operations dominated short records).
+
+
+@numba.njit(cache=True)
+def _cross_lags(beat: np.ndarray, tc: np.ndarray, lo0: int, n_lags: int, out: np.ndarray) -> None:
+    """``out[l] = sum_i beat[lo0 + l + i] * tc[i]`` for ``l < n_lags``, each summed in index order (the
+    lags' independent sums overlap in the CPU; explicit multi-lag accumulators were slower)."""
+    m = tc.shape[0]
+    for l in range(n_lags):
+        acc = 0.0
+        p = lo0 + l
+        for i in range(m):
+            acc += beat[p + i] * tc[i]
+        out[l] = acc
+
+
+@numba.njit(cache=True)
+def _best_lag(
+    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
+    cross: np.ndarray,
+) -> tuple[float, int]:
+    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag."""
+    n = tc.shape[0]
+    n_lags = 2 * max_lag + 1
+    _cross_lags(beat, tc, 0, n_lags, cross)
+    flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
+    floor = 1e-12 * s2[s2.shape[0] - 1]
+    best = -2.0
+    best_lag = 0
+    for l in range(n_lags):
+        lo = l  # = core + lag with core = max_lag, lag = l - max_lag
+        sa = s1[lo + n] - s1[lo]
+        ea = s2[lo + n] - s2[lo]
+        da = ea - sa * sa / n
+        c = 0.0
+        if not (da <= floor or flat_t or da <= 0.0):
+            den = np.sqrt(da) * np.sqrt(t_ss)
+            c = cross[l] / den if den > 0.0 else 0.0
+        if c > best:
+            best = c
+            best_lag = l - max_lag
+    return best, best_lag
+
+
+@numba.njit(cache=True)
+def _extent_row(energy: np.ndarray, center: int, frac: float, max_gap: int) -> tuple[int, int]:
+    """:func:`qrs_extent` of one row."""
+    n = energy.shape[0]
+    lo = max(center - max_gap, 0)
+    hi = min(center + max_gap + 1, n)
+    p = lo
+    for i in range(lo, hi):
+        if energy[i] > energy[p]:
+            p = i
+    thr = frac * energy[p]
+    i = p
+    last = p
+    while i > 0:
+        i -= 1
+        if energy[i] >= thr:
+            last = i
+        elif last - i > max_gap:
+            break
+    onset = last
+    i = p
+    last = p
+    while i < n - 1:
+        i += 1
+        if energy[i] >= thr:
+            last = i
+        elif i - last > max_gap:
+            break
+    return onset, last
+
+
+@numba.njit(cache=True)
+def _width_samples(row: np.ndarray, n_leads: int, pre: int, max_gap: int, energy: np.ndarray) -> int:
+    """QRS width (samples) of one concatenated beat window from its spatial velocity (20 % of the peak)."""
+    w = row.shape[0] // n_leads
+    for t in range(w - 1):
+        energy[t] = abs(row[t + 1] - row[t])
+    for lead in range(1, n_leads):
+        base = lead * w
+        for t in range(w - 1):
+            energy[t] += abs(row[base + t + 1] - row[base + t])
+    on, off = _extent_row(energy[: w - 1], pre, 0.2, max_gap)
+    return off - on + 1
+
+
+@numba.njit(cache=True)
+def _median_sorted(v: np.ndarray) -> float:
+    """Median of a sorted 1-D array (mean of the two middle values for an even size, as NumPy)."""
+    m = v.shape[0]
+    h = m // 2
+    if m % 2:
+        return v[h]
+    return (v[h - 1] + v[h]) / 2.0
+
+
+@numba.njit(cache=True)
+def _sort_rows(buf: np.ndarray, m: int) -> None:
+    """Sort every column of ``buf[:m]`` (``(>= m, d)``) in place with Batcher's odd-even merge network.
+
+    The comparators do not depend on the data, so each one runs over all columns at once (contiguous,
+    branch-free, vectorised): much faster than ``d`` separate sorts of a few dozen values.
+    """
+    d = buf.shape[1]
+    p = 1
+    while p < m:
+        k = p
+        while k >= 1:
+            j = k % p
+            while j + k < m:
+                for i in range(min(k, m - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        a = buf[i + j]
+                        b = buf[i + j + k]
+                        for c in range(d):
+                            u = a[c]
+                            v = b[c]
+                            a[c] = u if u <= v else v
+                            b[c] = v if u <= v else u
+                j += 2 * k
+            k //= 2
+        p *= 2
+
+
+@numba.njit(cache=True)
+def _cut(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, start: int, width: int, out: np.ndarray) -> None:
+    """``out`` = lead by lead, rows ``start .. start + width`` of ``x[::xstep]`` (``nx`` rows), 0 outside
+    and for non-finite samples."""
+    lo = min(max(0, -start), width)
+    hi = max(min(width, nx - start), lo)
+    for j in range(leads.shape[0]):
+        lead = leads[j]
+        base = j * width
+        for t in range(lo):
+            out[base + t] = 0.0
+        for t in range(lo, hi):
+            v = x[(start + t) * xstep, lead]
+            out[base + t] = v if np.isfinite(v) else 0.0
+        for t in range(hi, width):
+            out[base + t] = 0.0
+
+
+@numba.njit(cache=True)
+def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero_nan: bool,
+                 min_mv: float, ratio: float) -> np.ndarray:
+    """Whether a :func:`sharp_deflections` sample lies in ``[idx - before, idx - after)`` of each beat.
+
+    Only the windows are scanned (not the whole record). ``zero_nan``: non-finite samples count as 0;
+    otherwise they make no deflection.
+    """
+    n, n_leads = raw.shape
+    ns = max(n - 2, 0)
+    out = np.zeros(idx.shape[0], dtype=np.bool_)
+    for k in range(idx.shape[0]):
+        lo = min(max(idx[k] - before, 0), ns)
+        hi = min(max(idx[k] - after, 0), ns)
+        found = False
+        for i in range(lo, hi):
+            for j in range(n_leads):
+                x0 = raw[i, j]
+                x1 = raw[i + 1, j]
+                x2 = raw[i + 2, j]
+                if zero_nan:
+                    x0 = x0 if np.isfinite(x0) else 0.0
+                    x1 = x1 if np.isfinite(x1) else 0.0
+                    x2 = x2 if np.isfinite(x2) else 0.0
+                a = x1 - x0
+                b = x2 - x1
+                d2 = abs(b - a)
+                if d2 > min_mv and d2 > ratio * (abs(a) + abs(b)):
+                    found = True
+                    break
+            if found:
+                break
+        out[k] = found
+    return out
+
+
+@numba.njit(cache=True)
+def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, centers: np.ndarray,
+                       a: int, b: int, half: int) -> np.ndarray:
+    """Correlation of each beat's detrended PR window (``c - a .. c - b``) with the sample-wise median
+    of its block of ``2 * half`` beats (the remainder joins the last full block); NaN when the window
+    starts before the record or is flat."""
+    n_beats = centers.shape[0]
+    out = np.full(n_beats, np.nan)
+    if n_beats < 3:
+        return out
+    n_leads = leads.shape[0]
+    w = a - b
+    d = n_leads * w
+    ramp = np.empty(w)
+    for t in range(w):  # np.linspace(-1, 1, w)
+        ramp[t] = -1.0 + t * (2.0 / (w - 1)) if w > 1 else -1.0
+    if w > 1:
+        ramp[w - 1] = 1.0
+    rr = 0.0
+    for t in range(w):
+        rr += ramp[t] * ramp[t]
+    seg = np.empty((n_beats, d))
+    for k in range(n_beats):
+        row = seg[k]
+        _cut(x, xstep, nx, leads, centers[k] - a, w, row)
+        for j in range(n_leads):
+            base = j * w
+            mean = 0.0
+            for t in range(w):
+                mean += row[base + t]
+            mean /= w
+            proj = 0.0
+            for t in range(w):
+                row[base + t] -= mean
+                proj += row[base + t] * ramp[t]
+            coef = proj / rr
+            for t in range(w):
+                row[base + t] -= coef * ramp[t]
+    block = 2 * half
+    n_full = n_beats // block
+    rest = n_beats - n_full * block
+    n_groups = n_full + (1 if rest else 0)
+    local = np.empty(d)
+    buf = np.empty((block, d))
+    for g in range(n_groups):
+        if g < n_full:
+            lo, hi = g * block, (g + 1) * block
+            first, last = lo, hi  # beats the template is made of / applies to
+        else:
+            lo, hi = max(n_beats - block, 0), n_beats
+            first, last = n_full * block, n_beats
+        m = hi - lo
+        buf[:m] = seg[lo:hi]
+        _sort_rows(buf, m)
+        h = m // 2
+        for i in range(d):
+            local[i] = buf[h, i] if m % 2 else (buf[h - 1, i] + buf[h, i]) / 2.0
+        mean = 0.0
+        for i in range(d):
+            mean += local[i]
+        mean /= d
+        ll = 0.0
+        for i in range(d):
+            local[i] -= mean
+            ll += local[i] * local[i]
+        for k in range(first, last):
+            num = 0.0
+            ss = 0.0
+            for i in range(d):
+                num += seg[k, i] * local[i]
+                ss += seg[k, i] * seg[k, i]
+            den = np.sqrt(ss * ll)
+            if den > 0.0 and centers[k] - a >= 0:
+                out[k] = num / den
+    return out
+
+
+@numba.njit(cache=True)
+def classify(
+    x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, idx: np.ndarray, step: int, fs: float, fs_d: float,
+    pre: int, post: int, lag: int, gap: int, threshold: float, max_templates: int, spiked: np.ndarray,
+    noisy: np.ndarray, unreadable: np.ndarray, p_a: int, p_b: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """The classifier of :func:`ecg.beats.classify_beats` on validated input (see its docstring).
+
+    ``x[::xstep]`` (``nx`` rows; non-finite samples read as 0) is the band-limited signal at ``fs_d``,
+    ``leads`` the columns used, ``gap`` the QRS-extent gap (samples, :func:`qrs_extent`), ``idx`` the beats at ``fs = fs_d * step``, ``spiked`` the pacemaker-spike
+    flag of every beat; ``noisy`` and ``unreadable`` are per-beat masks or empty (absent).
+    Returns ``(labels, correlation, width_s, amplitude_ratio, prematurity, p_wave_corr, cluster,
+    dominant, dominant_width_s)``.
+    """
+    n_beats = idx.shape[0]
+    n_leads = leads.shape[0]
+    w = pre + post
+    n = n_leads * w
+    centers = np.empty(n_beats, dtype=np.int64)
+    for k in range(n_beats):
+        centers[k] = min(idx[k] // step, nx - 1)
+    win = np.empty((n_beats, n))
+    for k in range(n_beats):
+        _cut(x, xstep, nx, leads, centers[k] - pre, w, win[k])
+
+    labels_c, counts, templates = cluster_beats(win, threshold, lag, max_templates)
+    n_t = counts.shape[0]
+    energy = np.empty(max(w - 1, 1))
+    t_width = np.empty(n_t)
+    for j in range(n_t):
+        t_width[j] = _width_samples(templates[j], n_leads, pre, gap, energy) / fs_d
+
+    # timing: prematurity against the local median RR
+    prem = np.full(n_beats, np.nan)
+    post_ratio = np.full(n_beats, np.nan)
+    rr = np.empty(max(n_beats - 1, 0))
+    for k in range(n_beats - 1):
+        rr[k] = (idx[k + 1] - idx[k]) / fs
+    if rr.shape[0]:
+        rr_ref = running_median(rr, 8)
+        for k in range(rr.shape[0]):
+            q = rr[k] / rr_ref[k]
+            prem[k + 1] = q
+            post_ratio[k] = q
+    c_prem = np.ones(n_t)
+    buf = np.empty(n_beats)
+    for j in range(n_t):
+        m = 0
+        for k in range(n_beats):
+            if labels_c[k] == j and np.isfinite(prem[k]):
+                buf[m] = prem[k]
+                m += 1
+        if m:
+            c_prem[j] = _median_sorted(np.sort(buf[:m]))
+
+    # dominant cluster: the most populous; on a near tie (bigeminy) the narrower, less premature one
+    dom = 0
+    for j in range(1, n_t):
+        if counts[j] > counts[dom]:
+            dom = j
+    if n_t > 1:
+        alt = -1
+        for j in range(n_t):
+            if j != dom and (alt < 0 or counts[j] > counts[alt]):
+                alt = j
+        if counts[alt] >= 0.6 * counts[dom]:
+            score_dom = t_width[dom] - t_width[alt] + 0.1 * (c_prem[alt] - c_prem[dom])
+            if score_dom > 0.01:
+                dom = alt
+    dom_t = templates[dom]
+    corr = np.empty(n_beats)
+    m_core = max(n - 2 * lag, 0)
+    tc = np.zeros(m_core)
+    t_ss, t_energy = _center(dom_t, lag, tc) if m_core > 0 else (0.0, 0.0)
+    s1 = np.empty(n + 1)
+    s2 = np.empty(n + 1)
+    cross = np.empty(2 * lag + 1)
+    for k in range(n_beats):
+        _prefix(win[k], s1, s2)
+        corr[k], _ = _best_lag(win[k], s1, s2, tc, t_ss, t_energy, lag, cross)
+    lo_c, hi_c = lag, n - lag
+    dom_ptp = 0.0
+    if hi_c > lo_c:
+        vmin = dom_t[lo_c]
+        vmax = dom_t[lo_c]
+        for i in range(lo_c, hi_c):
+            vmin = min(vmin, dom_t[i])
+            vmax = max(vmax, dom_t[i])
+        dom_ptp = vmax - vmin
+    if dom_ptp == 0.0:
+        dom_ptp = 1.0
+    amp = np.empty(n_beats)
+    for k in range(n_beats):
+        vmin = win[k, lo_c]
+        vmax = win[k, lo_c]
+        for i in range(lo_c, hi_c):
+            vmin = min(vmin, win[k, i])
+            vmax = max(vmax, win[k, i])
+        amp[k] = (vmax - vmin) / dom_ptp
+
+    # width: the cluster template's; small clusters and unlike members of big ones carry their own
+    width = np.empty(n_beats)
+    has_noisy = noisy.shape[0] == n_beats
+    for k in range(n_beats):
+        j = labels_c[k]
+        width[k] = t_width[j]
+        small = counts[j] < 3
+        own = small or (corr[k] < 0.85 and j != dom)
+        if has_noisy:
+            own = own and (not noisy[k] or small)
+        if own:
+            own_w = _width_samples(win[k], n_leads, pre, gap, energy) / fs_d
+            width[k] = own_w if small else max(width[k], own_w)
+    dom_w = t_width[dom]
+
+    # pacing
+    n_spiked = 0
+    for k in range(n_beats):
+        n_spiked += spiked[k]
+    record_paced = n_spiked / n_beats >= 0.10
+    paced = np.zeros(n_beats, dtype=np.bool_)
+    if record_paced:
+        c_spiked = np.zeros(n_t)
+        for k in range(n_beats):
+            if spiked[k]:
+                c_spiked[labels_c[k]] += 1.0
+        paced_cluster = np.empty(n_t, dtype=np.bool_)
+        for j in range(n_t):
+            paced_cluster[j] = c_spiked[j] / counts[j] >= 0.08
+        if t_width[dom] >= 0.11:
+            paced_cluster[dom] = True
+        for k in range(n_beats):
+            paced[k] = spiked[k] or paced_cluster[labels_c[k]]
+
+    labels = np.zeros(n_beats, dtype=np.int8)
+    wide_v = max(dom_w + 0.025, 1.25 * dom_w)
+    wide_m = max(dom_w + 0.01, 1.12 * dom_w)
+    for k in range(n_beats):
+        p = prem[k] if np.isfinite(prem[k]) else 1.0  # (prem is never +-inf: RR > 0)
+        early = p < 0.85
+        c = corr[k]
+        if record_paced:
+            vent = not paced[k] and width[k] >= 0.12 and c < 0.9 and (early or amp[k] > 1.3)
+        else:
+            minor = counts[labels_c[k]] < 0.1 * n_beats
+            vent = not paced[k] and (
+                (c < 0.90 and width[k] >= wide_v) or (c < 0.80 and width[k] >= wide_m and minor)
+                or (c < 0.70 and early) or (c < 0.80 and amp[k] > 1.8)
+            )
+        if vent:
+            labels[k] = 2
+        if paced[k]:
+            labels[k] = 3
+        if amp[k] < 0.35:
+            labels[k] = 4
+        if labels[k] == 0 and p < 0.80 and c >= 0.80:
+            regular_before = k >= 3 and abs(rr[k - 3] - rr[k - 2]) < 0.15 * rr[k - 2]
+            pr = post_ratio[k] if np.isfinite(post_ratio[k]) else 0.0
+            if regular_before or pr > 1.2:
+                labels[k] = 1
+        if unreadable.shape[0] == n_beats and unreadable[k]:
+            labels[k] = 4
+    pwc = p_wave_consistency(x, xstep, nx, leads, centers, p_a, p_b, 16)
+    return labels, corr, width, amp, prem, pwc, labels_c, dom, dom_w
+
+
+@numba.njit(cache=True)
+def finite_share(x: np.ndarray, stride: int) -> np.ndarray:
+    """Share of finite samples per column of ``x[::stride]``."""
+    n, n_leads = x.shape
+    cnt = np.zeros(n_leads)
+    m = 0
+    for i in range(0, n, stride):
+        m += 1
+        for j in range(n_leads):
+            if np.isfinite(x[i, j]):
+                cnt[j] += 1.0
+    return cnt / max(m, 1)
+
+
+@numba.njit(cache=True)
+def increasing_within(idx: np.ndarray, n: int) -> bool:
+    """Whether ``idx`` is strictly increasing within ``[0, n)``."""
+    if idx.shape[0] == 0:
+        return True
+    if idx[0] < 0 or idx[idx.shape[0] - 1] >= n:
+        return False
+    for k in range(1, idx.shape[0]):
+        if idx[k] <= idx[k - 1]:
+            return False
+    return True
