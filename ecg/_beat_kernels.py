@@ -144,6 +144,8 @@ def cluster_beats(
     labels = np.empty(n_beats, dtype=np.int64)
     m = max(n - 2 * max_lag, 0)
     centred = np.zeros((max_templates, m))  # centred central parts of the templates, kept up to date
+    centred_t = np.zeros((m, max_templates))  # the same, transposed: one pass scores every template
+    acc = np.zeros((2 * max_lag + 1, max_templates))
     t_ss = np.zeros(max_templates)
     t_energy = np.zeros(max_templates)
     s1 = np.empty(n + 1)
@@ -160,11 +162,25 @@ def cluster_beats(
         if last_j >= 0:  # most beats match the template of the beat before: try it first
             best, best_lag = _best_lag(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], max_lag, cross)
             best_j = last_j
-        if best < threshold:
-            for j in range(n_templates):
+        if best < threshold and n_templates > (1 if last_j >= 0 else 0):
+            # cross products with every template at every lag; each sum runs in index order, as in
+            # _cross_lags, but the templates share the pass (contiguous, vectorised)
+            nt = n_templates
+            for l in range(2 * max_lag + 1):
+                row = acc[l]
+                for j in range(nt):
+                    row[j] = 0.0
+                for i in range(m):
+                    v = beat[l + i]
+                    tr = centred_t[i]
+                    for j in range(nt):
+                        row[j] += v * tr[j]
+            for j in range(nt):
                 if j == last_j:
                     continue
-                c, c_lag = _best_lag(beat, s1, s2, centred[j], t_ss[j], t_energy[j], max_lag, cross)
+                for l in range(2 * max_lag + 1):
+                    cross[l] = acc[l, j]
+                c, c_lag = _pick_lag(cross, s1, s2, m, t_ss[j], t_energy[j], max_lag)
                 if c > best:
                     best = c
                     best_j = j
@@ -187,6 +203,8 @@ def cluster_beats(
             last_j = j
         if m > 0:
             t_ss[j], t_energy[j] = _center(templates[j], max_lag, centred[j])
+            for i in range(m):
+                centred_t[i, j] = centred[j, i]
     return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
 
 
@@ -271,16 +289,32 @@ def running_median(x: np.ndarray, half: int) -> np.ndarray:
     out = np.empty(n)
     w = 2 * half + 1
     buf = np.empty(w)
-    for i in range(n):
-        for t in range(w):
-            buf[t] = x[min(max(i - half + t, 0), n - 1)]
-        for a in range(1, w):  # insertion sort: the window is short
-            v = buf[a]
-            b = a - 1
-            while b >= 0 and buf[b] > v:
-                buf[b + 1] = buf[b]
-                b -= 1
-            buf[b + 1] = v
+    if n == 0:
+        return out
+    # sorted window, slid one value at a time (remove the leaving value, insert the entering one)
+    for t in range(w):
+        buf[t] = x[min(max(t - half, 0), n - 1)]
+    for a in range(1, w):  # insertion sort: the window is short
+        v = buf[a]
+        b = a - 1
+        while b >= 0 and buf[b] > v:
+            buf[b + 1] = buf[b]
+            b -= 1
+        buf[b + 1] = v
+    out[0] = buf[half]
+    for i in range(1, n):
+        old = x[min(max(i - 1 - half, 0), n - 1)]
+        new = x[min(i + half, n - 1)]
+        p = 0
+        while buf[p] != old:  # the leaving value is in the window (no NaN: callers pass finite RR)
+            p += 1
+        while p + 1 < w and buf[p + 1] < new:
+            buf[p] = buf[p + 1]
+            p += 1
+        while p > 0 and buf[p - 1] > new:
+            buf[p] = buf[p - 1]
+            p -= 1
+        buf[p] = new
         out[i] = buf[half]
     return out
 
@@ -304,31 +338,38 @@ def _cross_lags(beat: np.ndarray, tc: np.ndarray, lo0: int, n_lags: int, out: np
 
 
 @numba.njit(cache=True)
-def _best_lag(
-    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
-    cross: np.ndarray,
+def _pick_lag(
+    cross: np.ndarray, s1: np.ndarray, s2: np.ndarray, n: int, t_ss: float, t_energy: float, max_lag: int
 ) -> tuple[float, int]:
-    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag."""
-    n = tc.shape[0]
-    n_lags = 2 * max_lag + 1
-    _cross_lags(beat, tc, 0, n_lags, cross)
+    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag, from the
+    cross products ``cross[lag + max_lag]`` of the beat with the ``n``-sample centred template."""
     flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
     floor = 1e-12 * s2[s2.shape[0] - 1]
     best = -2.0
     best_lag = 0
-    for l in range(n_lags):
+    for l in range(2 * max_lag + 1):
         lo = l  # = core + lag with core = max_lag, lag = l - max_lag
         sa = s1[lo + n] - s1[lo]
         ea = s2[lo + n] - s2[lo]
         da = ea - sa * sa / n
         c = 0.0
         if not (da <= floor or flat_t or da <= 0.0):
-            den = np.sqrt(da) * np.sqrt(t_ss)
+            den = np.sqrt(da) * np.sqrt(t_ss)  # product of roots: da * t_ss may underflow to 0
             c = cross[l] / den if den > 0.0 else 0.0
         if c > best:
             best = c
             best_lag = l - max_lag
     return best, best_lag
+
+
+@numba.njit(cache=True)
+def _best_lag(
+    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
+    cross: np.ndarray,
+) -> tuple[float, int]:
+    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag."""
+    _cross_lags(beat, tc, 0, 2 * max_lag + 1, cross)
+    return _pick_lag(cross, s1, s2, tc.shape[0], t_ss, t_energy, max_lag)
 
 
 @numba.njit(cache=True)
