@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import _beat_kernels as _k
+from . import _interval_kernels as _ik
 from .beats import BeatClass
 from .errors import EcgValueError
 from .preprocess import preprocess
@@ -125,17 +126,18 @@ def _median_beats(
     ok = centers[(centers - pre - 0 >= 0) & (centers + post < n)]
     if ok.size == 0:
         return np.zeros((0, n_leads)), 0
-    offs = np.arange(-pre, post)
-    stack = x[ok[:, None] + offs[None, :]]  # (n_beats, w, n_leads)
-    vel = np.abs(np.diff(stack, axis=1)).sum(axis=2)
-    vel = np.ascontiguousarray(np.pad(vel, ((0, 0), (0, 1))))
-    ref = np.ascontiguousarray(np.median(vel, axis=0))
+    w = pre + post
+    vel = _ik.spatial_velocity(x, ok - pre, w)
+    ref = _ik.median_of_rows(vel.reshape(-1), np.arange(ok.size, dtype=np.int64) * w, w)
     lag = max(1, int(round(0.03 * fs)))
     _, lags = _k.aligned_correlation(vel, ref, lag)
     shifted = ok + lags
     keep = (shifted - pre >= 0) & (shifted + post < n)
-    stack = x[shifted[keep][:, None] + offs[None, :]]
-    return np.median(stack, axis=0), int(keep.sum())
+    starts = np.ascontiguousarray(shifted[keep] - pre)
+    if starts.size == 0:
+        return np.zeros((0, n_leads)), 0
+    med = _ik.median_of_rows(x.reshape(-1), starts * n_leads, w * n_leads).reshape(w, n_leads)
+    return med, int(starts.size)
 
 
 def _t_end(beat: np.ndarray, fs: float, qrs_off: int, stop: int, baseline: float) -> tuple[float | None, float]:
@@ -241,7 +243,7 @@ def measure_intervals(
     centers = idx[eligible][:max_beats]
     last = centers.max() + post + int(fs) if centers.size else 0
     filt = preprocess(sig[: min(sig.shape[0], last), cols], fs, lowpass_hz=min(100.0, 0.45 * fs)).signal_2d()
-    filt = np.where(np.isfinite(filt), filt, 0.0)
+    filt = np.ascontiguousarray(np.where(np.isfinite(filt), filt, 0.0))
     med, n_used = _median_beats(filt, fs, centers, pre, post)
     if n_used < min_beats:
         return None
