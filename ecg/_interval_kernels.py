@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["median_of_rows", "spatial_velocity"]
+__all__ = ["box_decimate", "median_of_rows", "spatial_velocity"]
 
 _BLOCK = 256  # columns per block: m rows x 256 doubles stay in the L1/L2 cache
 
@@ -71,4 +71,21 @@ def spatial_velocity(x: np.ndarray, starts: np.ndarray, w: int) -> np.ndarray:
             for j in range(n_leads):
                 acc += abs(x[s + t + 1, j] - x[s + t, j])
             out[r, t] = acc
+    return out
+
+
+@numba.njit(cache=True)
+def box_decimate(x: np.ndarray, cols: np.ndarray, stop: int, factor: int) -> np.ndarray:
+    """``(stop // factor, len(cols))``: the mean of every block of ``factor`` rows of ``x[:stop, cols]``
+    (a boxcar anti-alias; NaN propagates into its block, where :func:`ecg.preprocess.preprocess` masks it)."""
+    n_out = stop // factor
+    out = np.empty((n_out, cols.shape[0]))
+    for i in range(n_out):
+        base = i * factor
+        for j in range(cols.shape[0]):
+            c = cols[j]
+            acc = 0.0
+            for t in range(factor):
+                acc += x[base + t, c]
+            out[i, j] = acc / factor
     return out

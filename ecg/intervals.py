@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import signal as sps
 
 from . import _beat_kernels as _k
 from . import _interval_kernels as _ik
@@ -234,17 +235,31 @@ def measure_intervals(
     eligible[1:] &= rr > 0.85 * rr_med
     eligible[0] = False
     use = np.ones(sig.shape[1], dtype=bool) if usable_leads is None else np.asarray(usable_leads, dtype=bool)
-    use &= np.isfinite(sig).mean(axis=0) > 0.9
+    use &= _k.finite_share(sig, 1) > 0.9
     if not use.any():
         return None
-    cols = np.flatnonzero(use)
+    cols = np.flatnonzero(use).astype(np.int64)
     pre = int(round(min(0.35, 0.45 * rr_med) * fs))
     post = int(round(min(0.75, 0.92 * rr_med) * fs))
     centers = idx[eligible][:max_beats]
     last = centers.max() + post + int(fs) if centers.size else 0
-    filt = preprocess(sig[: min(sig.shape[0], last), cols], fs, lowpass_hz=min(100.0, 0.45 * fs)).signal_2d()
+    stop = min(sig.shape[0], last)
+    lowpass = min(100.0, 0.45 * fs)
+    # the median beat is made at a reduced rate that still holds the band (fs_d >= lowpass / 0.45), from a
+    # boxcar-decimated signal, then brought back to fs by band-limited (FFT) interpolation: a quarter of the
+    # filtering and a sixteenth of the alignment work at 1000 Hz, intervals within ~2 ms of full-rate medians
+    dec = max(1, int(0.45 * fs / lowpass))
+    if dec > 1:
+        xd = _ik.box_decimate(sig, cols, stop, dec)
+    else:
+        xd = sig[:stop, cols]
+    filt = preprocess(xd, fs / dec, lowpass_hz=lowpass).signal_2d()
     filt = np.ascontiguousarray(np.where(np.isfinite(filt), filt, 0.0))
-    med, n_used = _median_beats(filt, fs, centers, pre, post)
+    pre_d, post_d = -(-pre // dec), -(-post // dec)
+    med, n_used = _median_beats(filt, fs / dec, centers // dec, pre_d, post_d)
+    if dec > 1 and n_used:
+        shift = pre_d * dec - pre  # decimated block k is centred on k * dec + (dec - 1) / 2, as beats are on average
+        med = sps.resample(med, med.shape[0] * dec, axis=0)[shift : shift + pre + post]
     if n_used < min_beats:
         return None
 
