@@ -77,3 +77,22 @@ def test_too_few_beats_and_bad_input():
         measure_intervals(syn.record.signal, syn.fs, syn.beat_samples, leads=("I",))
     with pytest.raises(EcgValueError, match="formula"):
         Intervals(60, 1000, None, 90, 400, 400, 400, None, 5, ("I",), True).qtc_ms("hodges")
+
+
+def test_interval_kernels_match_numpy():
+    from ecg import _interval_kernels as IK
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(700, 3))
+    starts = np.array([3, 50, 51, 200, 411, 600], dtype=np.int64)
+    w = 90
+    for m in (1, 2, 5, 6):
+        stack = np.stack([x[s : s + w] for s in starts[:m]])
+        got = IK.median_of_rows(x.reshape(-1), starts[:m] * 3, w * 3).reshape(w, 3)
+        np.testing.assert_array_equal(got, np.median(stack, axis=0))
+    stack = np.stack([x[s : s + w] for s in starts])
+    vel = np.pad(np.abs(np.diff(stack, axis=1)).sum(axis=2), ((0, 0), (0, 1)))
+    np.testing.assert_allclose(IK.spatial_velocity(x, starts, w), vel, atol=1e-12)
+    cols = np.array([2, 0], dtype=np.int64)
+    want = x[:696][:, cols].reshape(174, 4, 2).mean(axis=1)
+    np.testing.assert_allclose(IK.box_decimate(x, cols, 697, 4), want, atol=1e-12)
