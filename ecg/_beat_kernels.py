@@ -18,6 +18,9 @@ __all__ = [
 ]
 
 
+_FEW_TEMPLATES = 6  # up to this many templates, score them one by one; beyond, all in one vectorised pass
+
+
 @numba.njit(cache=True)
 def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> float:
     """Pearson correlation of ``beat[core+lag : -core+lag]`` with ``template[core:-core]``."""
@@ -116,12 +119,13 @@ def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -
     m = max(n - 2 * max_lag, 0)
     tc = np.zeros(m)
     ss, energy = _center(template, max_lag, tc) if m > 0 else (0.0, 0.0)
-    s1 = np.empty(n + 1)
-    s2 = np.empty(n + 1)
-    cross = np.empty(2 * max_lag + 1)
-    for k in range(n_beats):
-        _prefix(beats[k], s1, s2)
-        corr[k], lags[k] = _best_lag(beats[k], s1, s2, tc, ss, energy, max_lag, cross)
+    block = 64
+    wt = np.empty((n, block))
+    s1 = np.empty((n + 1, block))
+    s2 = np.empty((n + 1, block))
+    acc = np.empty((2 * max_lag + 1, block))
+    for k0 in range(0, n_beats, block):
+        correlate_block(beats, k0, min(block, n_beats - k0), tc, ss, energy, max_lag, wt, s1, s2, acc, corr, lags)
     return corr, lags
 
 
@@ -162,7 +166,16 @@ def cluster_beats(
         if last_j >= 0:  # most beats match the template of the beat before: try it first
             best, best_lag = _best_lag(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], max_lag, cross)
             best_j = last_j
-        if best < threshold and n_templates > (1 if last_j >= 0 else 0):
+        if best < threshold and n_templates <= _FEW_TEMPLATES:
+            for j in range(n_templates):
+                if j == last_j:
+                    continue
+                c, c_lag = _best_lag(beat, s1, s2, centred[j], t_ss[j], t_energy[j], max_lag, cross)
+                if c > best:
+                    best = c
+                    best_j = j
+                    best_lag = c_lag
+        elif best < threshold:
             # cross products with every template at every lag; each sum runs in index order, as in
             # _cross_lags, but the templates share the pass (contiguous, vectorised)
             nt = n_templates
@@ -373,6 +386,61 @@ def _best_lag(
 
 
 @numba.njit(cache=True)
+def correlate_block(win: np.ndarray, k0: int, nb: int, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
+                    wt: np.ndarray, s1: np.ndarray, s2: np.ndarray, acc: np.ndarray, corr: np.ndarray,
+                    lags: np.ndarray) -> None:
+    """:func:`aligned_correlation` of the beats ``win[k0 : k0 + nb]`` (``nb <= wt.shape[1]``), vectorised across
+    the beats: the windows are transposed into ``wt`` and every prefix sum and cross product runs over a row
+    of beats at once. Each beat's sums keep the index order of :func:`_prefix` / :func:`_cross_lags`, so the
+    values are bit-identical to theirs."""
+    n = win.shape[1]
+    m = tc.shape[0]
+    n_lags = 2 * max_lag + 1
+    for b in range(nb):
+        row = win[k0 + b]
+        for i in range(n):
+            wt[i, b] = row[i]
+    for b in range(nb):
+        s1[0, b] = 0.0
+        s2[0, b] = 0.0
+    for i in range(n):
+        r = wt[i]
+        p1 = s1[i]
+        p2 = s2[i]
+        q1 = s1[i + 1]
+        q2 = s2[i + 1]
+        for b in range(nb):
+            v = r[b]
+            q1[b] = p1[b] + v
+            q2[b] = p2[b] + v * v
+    for l in range(n_lags):
+        a = acc[l]
+        for b in range(nb):
+            a[b] = 0.0
+        for i in range(m):
+            t = tc[i]
+            r = wt[l + i]
+            for b in range(nb):
+                a[b] += r[b] * t
+    flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
+    for b in range(nb):
+        corr[k0 + b] = -2.0
+        lags[k0 + b] = 0
+    for l in range(n_lags):
+        for b in range(nb):
+            sa = s1[l + m, b] - s1[l, b]
+            ea = s2[l + m, b] - s2[l, b]
+            da = ea - sa * sa / m
+            c = 0.0
+            if not (da <= 1e-12 * s2[n, b] or flat_t or da <= 0.0):
+                den = np.sqrt(da) * np.sqrt(t_ss)
+                c = acc[l, b] / den if den > 0.0 else 0.0
+            if c > corr[k0 + b]:
+                corr[k0 + b] = c
+                lags[k0 + b] = l - max_lag
+
+
+@numba.njit(cache=True)
 def _extent_row(energy: np.ndarray, center: int, frac: float, max_gap: int) -> tuple[int, int]:
     """:func:`qrs_extent` of one row."""
     n = energy.shape[0]
@@ -478,8 +546,8 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
                  min_mv: float, ratio: float) -> np.ndarray:
     """Whether a :func:`sharp_deflections` sample lies in ``[idx - before, idx - after)`` of each beat.
 
-    Only the windows are scanned (not the whole record). ``zero_nan``: non-finite samples count as 0;
-    otherwise they make no deflection.
+    Only the windows are scanned (not the whole record), without early exit so that the scan vectorises.
+    ``zero_nan``: non-finite samples count as 0; otherwise they make no deflection.
     """
     n, n_leads = raw.shape
     ns = max(n - 2, 0)
@@ -488,8 +556,9 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
         lo = min(max(idx[k] - before, 0), ns)
         hi = min(max(idx[k] - after, 0), ns)
         found = False
-        for i in range(lo, hi):
-            for j in range(n_leads):
+        for j in range(n_leads):
+            hit = False
+            for i in range(lo, hi):
                 x0 = raw[i, j]
                 x1 = raw[i + 1, j]
                 x2 = raw[i + 2, j]
@@ -500,13 +569,20 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
                 a = x1 - x0
                 b = x2 - x1
                 d2 = abs(b - a)
-                if d2 > min_mv and d2 > ratio * (abs(a) + abs(b)):
-                    found = True
-                    break
-            if found:
-                break
+                hit |= (d2 > min_mv) & (d2 > ratio * (abs(a) + abs(b)))
+            found |= hit
         out[k] = found
     return out
+
+
+@numba.njit(cache=True)
+def any_nonfinite(x: np.ndarray, stride: int) -> bool:
+    """Whether ``x[::stride]`` (2-D) holds a non-finite value."""
+    for i in range(0, x.shape[0], stride):
+        for j in range(x.shape[1]):
+            if not np.isfinite(x[i, j]):
+                return True
+    return False
 
 
 @numba.njit(cache=True)
@@ -589,8 +665,8 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
 @numba.njit(cache=True)
 def classify(
     x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, idx: np.ndarray, step: int, fs: float, fs_d: float,
-    pre: int, post: int, lag: int, gap: int, threshold: float, max_templates: int, spiked: np.ndarray,
-    noisy: np.ndarray, unreadable: np.ndarray, p_a: int, p_b: int,
+    pre: int, post: int, lag: int, gap: int, threshold: float, max_templates: int, raw: np.ndarray,
+    spike_before: int, spike_after: int, noisy: np.ndarray, unreadable: np.ndarray, p_a: int, p_b: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float]:
     """The classifier of :func:`ecg.beats.classify_beats` on validated input (see its docstring).
 
@@ -660,12 +736,14 @@ def classify(
     m_core = max(n - 2 * lag, 0)
     tc = np.zeros(m_core)
     t_ss, t_energy = _center(dom_t, lag, tc) if m_core > 0 else (0.0, 0.0)
-    s1 = np.empty(n + 1)
-    s2 = np.empty(n + 1)
-    cross = np.empty(2 * lag + 1)
-    for k in range(n_beats):
-        _prefix(win[k], s1, s2)
-        corr[k], _ = _best_lag(win[k], s1, s2, tc, t_ss, t_energy, lag, cross)
+    block = 64
+    wt = np.empty((n, block))
+    s1 = np.empty((n + 1, block))
+    s2 = np.empty((n + 1, block))
+    acc = np.empty((2 * lag + 1, block))
+    lag_of = np.empty(n_beats, dtype=np.int64)
+    for k0 in range(0, n_beats, block):
+        correlate_block(win, k0, min(block, n_beats - k0), tc, t_ss, t_energy, lag, wt, s1, s2, acc, corr, lag_of)
     lo_c, hi_c = lag, n - lag
     dom_ptp = 0.0
     if hi_c > lo_c:
@@ -702,6 +780,8 @@ def classify(
     dom_w = t_width[dom]
 
     # pacing
+    zero_nan = any_nonfinite(raw, max(1, raw.shape[0] // 1000))
+    spiked = pacer_spikes(raw, idx, spike_before, spike_after, zero_nan, 0.25, 0.8)
     n_spiked = 0
     for k in range(n_beats):
         n_spiked += spiked[k]

@@ -186,33 +186,18 @@ def _filtered(sig: np.ndarray, fs: float, chosen: np.ndarray, *, prefiltered: bo
 
 def _pick_leads(sig: np.ndarray, lead_names: tuple[str, ...], usable: np.ndarray | None) -> np.ndarray:
     n_leads = sig.shape[1]
-    finite = _k.finite_share(sig, max(1, sig.shape[0] // 5000)) > 0.5
-    if usable is None:
-        ok = finite
-    else:
-        ok = np.asarray(usable, dtype=bool)
-        if ok.shape != (n_leads,):
-            raise EcgValueError(f"usable_leads: expected {n_leads} booleans, got shape {ok.shape}")
-        ok = ok & finite
-    if n_leads == 1:
+    if usable is not None:
+        usable = np.asarray(usable, dtype=bool)
+        if usable.shape != (n_leads,):
+            raise EcgValueError(f"usable_leads: expected {n_leads} booleans, got shape {usable.shape}")
+    if n_leads == 1:  # whatever the masks say, the only lead is used
         return np.zeros(1, dtype=np.int64)
+    finite = _k.finite_share(sig, max(1, sig.shape[0] // 5000)) > 0.5
+    ok = finite if usable is None else usable & finite
     if not ok.any():
         ok = finite if finite.any() else np.ones(n_leads, dtype=bool)
     order = sorted(np.flatnonzero(ok).tolist(), key=lambda i: (lead_names[i] not in _PREFERRED, i))
     return np.array(order[:3], dtype=np.int64)
-
-
-def _pacer_spikes(sig: np.ndarray, fs: float, idx: np.ndarray) -> np.ndarray:
-    """Whether a pacemaker spike precedes each QRS (-200..-10 ms) on any lead of the raw signal.
-
-    A spike is a sign-reversing second difference above 0.25 mV (a deflection of a few ms), the
-    detection rule of ANSI/AAMI EC13 pacemaker-pulse enhancement reduced to its core. Only the
-    windows before the beats are scanned (:func:`ecg._beat_kernels.pacer_spikes`). Non-finite samples
-    read as 0 when a sparse probe of the record finds any; otherwise they make no spike.
-    """
-    probe = _k.finite_share(sig, max(1, sig.shape[0] // 1000))
-    zero_nan = bool(np.any(probe < 1.0))
-    return _k.pacer_spikes(sig, idx, int(round(0.2 * fs)), int(round(0.01 * fs)), zero_nan, 0.25, 0.8)
 
 
 def _mask(values: object, n_beats: int, name: str) -> np.ndarray:
@@ -309,10 +294,14 @@ def classify_beats(
     lag = max(1, int(round(_LAG_S * fs_d)))
     gap = max(2, int(round(0.02 * fs_d)))
     p_a, p_b = int(round(_P_WINDOW_S[0] * fs_d)), int(round(_P_WINDOW_S[1] * fs_d))
-    spiked = _pacer_spikes(raw_sig, fs, idx)
+    if not raw_sig.flags.c_contiguous:
+        raw_sig = np.ascontiguousarray(raw_sig)
+    # pacemaker spikes: a sign-reversing second difference above 0.25 mV (a deflection of a few ms) in
+    # -200..-10 ms on any lead of the raw signal, the detection rule of ANSI/AAMI EC13 pacemaker-pulse
+    # enhancement reduced to its core (scanned in the kernel, window by window)
     labels, corr, width, amp, prem, p_corr, labels_c, dom, dom_w = _k.classify(
-        x, xstep, nx, cols, idx, step, fs, fs_d, pre, post, lag, gap, _CLUSTER_THRESHOLD, _MAX_TEMPLATES, spiked,
-        noisy_mask, unreadable_mask, p_a, p_b,
+        x, xstep, nx, cols, idx, step, fs, fs_d, pre, post, lag, gap, _CLUSTER_THRESHOLD, _MAX_TEMPLATES, raw_sig,
+        int(round(0.2 * fs)), int(round(0.01 * fs)), noisy_mask, unreadable_mask, p_a, p_b,
     )
     if log.isEnabledFor(logging.DEBUG):
         log.debug("classified %d beats: %d clusters, dominant width %.3f s", n_beats, int(labels_c.max()) + 1, dom_w)
