@@ -149,6 +149,7 @@ def cluster_beats(
     m = max(n - 2 * max_lag, 0)
     centred = np.zeros((max_templates, m))  # centred central parts of the templates, kept up to date
     centred_t = np.zeros((m, max_templates))  # the same, transposed: one pass scores every template
+    stale = np.zeros(max_templates, dtype=np.bool_)  # centred_t column out of date
     acc = np.zeros((2 * max_lag + 1, max_templates))
     t_ss = np.zeros(max_templates)
     t_energy = np.zeros(max_templates)
@@ -179,6 +180,11 @@ def cluster_beats(
             # cross products with every template at every lag; each sum runs in index order, as in
             # _cross_lags, but the templates share the pass (contiguous, vectorised)
             nt = n_templates
+            for j in range(nt):  # refresh the transposed copies of the templates changed since the last pass
+                if stale[j]:
+                    for i in range(m):
+                        centred_t[i, j] = centred[j, i]
+                    stale[j] = False
             for l in range(2 * max_lag + 1):
                 row = acc[l]
                 for j in range(nt):
@@ -216,8 +222,7 @@ def cluster_beats(
             last_j = j
         if m > 0:
             t_ss[j], t_energy[j] = _center(templates[j], max_lag, centred[j])
-            for i in range(m):
-                centred_t[i, j] = centred[j, i]
+            stale[j] = True
     return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
 
 
