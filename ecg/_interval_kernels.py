@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["box_decimate", "median_of_rows", "spatial_velocity"]
+__all__ = ["box_decimate", "finite_share_and_box", "median_of_rows", "spatial_velocity"]
 
 _BLOCK = 256  # columns per block: m rows x 256 doubles stay in the L1/L2 cache
 
@@ -89,3 +89,25 @@ def box_decimate(x: np.ndarray, cols: np.ndarray, stop: int, factor: int) -> np.
                 acc += x[base + t, c]
             out[i, j] = acc / factor
     return out
+
+
+@numba.njit(cache=True)
+def finite_share_and_box(x: np.ndarray, stop: int, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over ``x`` (``(n, n_leads)``): the share of finite samples of every lead (all rows) and
+    :func:`box_decimate` of every lead of ``x[:stop]``."""
+    n, n_leads = x.shape
+    n_out = stop // factor
+    out = np.zeros((n_out, n_leads))
+    cnt = np.zeros(n_leads)
+    for i in range(n):
+        o = i // factor
+        for j in range(n_leads):
+            v = x[i, j]
+            if np.isfinite(v):
+                cnt[j] += 1.0
+            if o < n_out:
+                out[o, j] += v
+    for o in range(n_out):
+        for j in range(n_leads):
+            out[o, j] /= factor
+    return cnt / max(n, 1), out

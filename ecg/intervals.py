@@ -257,10 +257,6 @@ def measure_intervals(
     eligible[1:] &= rr > 0.85 * rr_med
     eligible[0] = False
     use = np.ones(sig.shape[1], dtype=bool) if usable_leads is None else np.asarray(usable_leads, dtype=bool)
-    use &= _k.finite_share(sig, 1) > 0.9
-    if not use.any():
-        return None
-    cols = np.flatnonzero(use).astype(np.int64)
     pre = int(round(min(0.35, 0.45 * rr_med) * fs))
     post = int(round(min(0.75, 0.92 * rr_med) * fs))
     centers = idx[eligible][:max_beats]
@@ -270,15 +266,22 @@ def measure_intervals(
     # the median beat is made at a reduced rate that still holds the band (fs_d >= lowpass / 0.45), from a
     # boxcar-decimated signal, then brought back to fs by band-limited (FFT) interpolation: a quarter of the
     # filtering and a sixteenth of the alignment work at 1000 Hz, intervals within ~2 ms of full-rate medians
+    dec = max(1, int(0.45 * fs / lowpass)) if prefiltered is None else int(decimation)
+    if prefiltered is None and dec > 1:
+        share, xd_all = _ik.finite_share_and_box(sig, stop, dec)  # one pass over the record
+    else:
+        share, xd_all = _k.finite_share(sig, 1), None
+    use = use & (share > 0.9)  # (not in place: use may be the caller's mask)
+    if not use.any():
+        return None
+    cols = np.flatnonzero(use).astype(np.int64)
     if prefiltered is None:
-        dec = max(1, int(0.45 * fs / lowpass))
-        if dec > 1:
-            xd = _ik.box_decimate(sig, cols, stop, dec)
+        if xd_all is not None:
+            xd = xd_all if cols.size == xd_all.shape[1] else xd_all[:, cols]
         else:
             xd = sig[:stop, cols]
         filt = preprocess(xd, fs / dec, lowpass_hz=lowpass).signal_2d()
     else:
-        dec = int(decimation)
         filt = pre_sig[: -(-stop // dec), cols]
     filt = np.ascontiguousarray(np.where(np.isfinite(filt), filt, 0.0))
     pre_d, post_d = -(-pre // dec), -(-post // dec)
