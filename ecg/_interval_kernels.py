@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["box_decimate", "finite_share_and_box", "median_of_rows", "spatial_velocity"]
+__all__ = ["box_decimate", "finite_share_and_box", "median_of_rows", "spatial_velocity", "tangent_t_ends"]
 
 _BLOCK = 256  # columns per block: m rows x 256 doubles stay in the L1/L2 cache
 
@@ -111,3 +111,70 @@ def finite_share_and_box(x: np.ndarray, stop: int, factor: int) -> tuple[np.ndar
         for j in range(n_leads):
             out[o, j] /= factor
     return cnt / max(n, 1), out
+
+
+@numba.njit(cache=True)
+def tangent_t_ends(
+    med: np.ndarray, baselines: np.ndarray, qrs_off: int, start_gap: int, min_len: int, smooth_n: int,
+    search: int, max_over: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tangent-method T end of every lead (column) of the median beat ``med`` (``(n, n_leads)``).
+
+    Per lead: ``seg`` = the beat from ``a = qrs_off + start_gap`` on, minus the lead's baseline, smoothed
+    by a centred moving average of ``smooth_n`` samples (NumPy's ``convolve(..., "same")``); the T peak
+    is its largest absolute value; the steepest slope back towards the baseline within ``search`` samples
+    after the peak (central differences, as ``np.gradient``) gives the tangent, whose zero crossing is the
+    T end. Returns ``(t_end, amplitude)``: the T end (sample index in ``med``; NaN when there is none: a
+    segment shorter than ``min_len``, a T wave under 0.1 mV, no slope back, or a crossing later than
+    ``max_over`` samples past the end) and ``|T peak|`` (mV; 0 for a too-short segment).
+    """
+    n, n_leads = med.shape
+    t_end = np.full(n_leads, np.nan)
+    amp_out = np.zeros(n_leads)
+    a = qrs_off + start_gap
+    m = n - a
+    if m < min_len or m <= 0:
+        return t_end, amp_out
+    seg = np.empty(m)
+    raw = np.empty(m)
+    d = np.empty(m)
+    half = (smooth_n - 1) // 2
+    w = 1.0 / smooth_n
+    for j in range(n_leads):
+        for i in range(m):
+            raw[i] = med[a + i, j] - baselines[j]
+        for i in range(m):  # convolve(raw, ones(n) / n, "same"): raw[i + half - t] for t = 0..n-1 inside
+            acc = 0.0
+            for t in range(smooth_n):
+                q = i + half - t
+                if 0 <= q < m:
+                    acc += raw[q] * w
+            seg[i] = acc
+        p = 0
+        for i in range(1, m):
+            if abs(seg[i]) > abs(seg[p]):
+                p = i
+        amp = seg[p]
+        amp_out[j] = abs(amp)
+        if abs(amp) < 0.1 or p >= m - 3:
+            continue
+        if m == 1:
+            continue
+        d[0] = seg[1] - seg[0]
+        d[m - 1] = seg[m - 1] - seg[m - 2]
+        for i in range(1, m - 1):
+            d[i] = (seg[i + 1] - seg[i - 1]) / 2.0
+        sgn = 1.0 if amp > 0 else -1.0
+        stop_k = min(m, p + search)
+        k = p
+        for i in range(p + 1, stop_k):
+            if d[i] * -sgn > d[k] * -sgn:
+                k = i
+        slope = d[k]
+        if slope == 0.0 or (slope > 0) == (amp > 0):
+            continue
+        te = k - seg[k] / slope
+        if not (k <= te < m + max_over):
+            continue
+        t_end[j] = a + te
+    return t_end, amp_out

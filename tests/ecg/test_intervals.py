@@ -96,3 +96,58 @@ def test_interval_kernels_match_numpy():
     cols = np.array([2, 0], dtype=np.int64)
     want = x[:696][:, cols].reshape(174, 4, 2).mean(axis=1)
     np.testing.assert_allclose(IK.box_decimate(x, cols, 697, 4), want, atol=1e-12)
+
+
+def _smooth(x: np.ndarray, n: int) -> np.ndarray:
+    return x if n <= 1 else np.convolve(x, np.ones(n) / n, mode="same")
+
+
+def _t_end(beat: np.ndarray, fs: float, qrs_off: int, stop: int, baseline: float) -> tuple[float | None, float]:
+    """Tangent-method T end (sample index) of one lead's median beat and the T amplitude (mV)."""
+    a = qrs_off + int(round(0.08 * fs))
+    if stop - a < int(0.1 * fs):
+        return None, 0.0
+    seg = _smooth(beat[a:stop] - baseline, max(1, int(round(0.02 * fs))))
+    p = int(np.argmax(np.abs(seg)))
+    amp = float(seg[p])
+    if abs(amp) < 0.1 or p >= seg.size - 3:
+        return None, abs(amp)
+    d = np.gradient(seg)
+    stop_k = min(seg.size, p + int(round(0.15 * fs)))
+    tail = d[p:stop_k] * -np.sign(amp)  # slope back towards the baseline, within 150 ms of the T peak
+    k = p + int(np.argmax(tail))
+    slope = d[k]
+    if slope == 0 or np.sign(slope) == np.sign(amp):
+        return None, abs(amp)
+    t_end = k - seg[k] / slope  # where the tangent meets the baseline (0)
+    if not (k <= t_end < seg.size + 0.1 * fs):
+        return None, abs(amp)
+    return float(a + t_end), abs(amp)
+
+
+
+@pytest.mark.parametrize("fs", [250.0, 500.0, 1000.0])
+def test_tangent_t_ends_match_the_reference(fs):
+    from ecg import _interval_kernels as IK
+
+    rng = np.random.default_rng(int(fs))
+    n = int(0.9 * fs)
+    t = np.arange(n) / fs
+    leads = []
+    for amp in (0.4, -0.3, 0.05, 0.8, 0.0, 0.25):
+        beat = amp * np.exp(-0.5 * ((t - 0.45) / 0.05) ** 2) + 0.01 * rng.normal(size=n)
+        leads.append(beat)
+    med = np.ascontiguousarray(np.stack(leads, axis=1))
+    baselines = med[int(0.05 * fs)].copy()
+    for q_off in (int(0.1 * fs), int(0.2 * fs), n - int(0.12 * fs), n - 2):
+        got_t, got_a = IK.tangent_t_ends(
+            med, baselines, q_off, int(round(0.08 * fs)), int(0.1 * fs), max(1, int(round(0.02 * fs))),
+            int(round(0.15 * fs)), 0.1 * fs,
+        )
+        for j in range(med.shape[1]):
+            want_t, want_a = _t_end(med[:, j], fs, q_off, n, float(baselines[j]))
+            assert got_a[j] == pytest.approx(want_a, abs=1e-12)
+            if want_t is None:
+                assert np.isnan(got_t[j])
+            else:
+                assert got_t[j] == pytest.approx(want_t, abs=1e-9)
