@@ -501,13 +501,10 @@ def _median_sorted(v: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _sort_rows(buf: np.ndarray, m: int) -> None:
-    """Sort every column of ``buf[:m]`` (``(>= m, d)``) in place with Batcher's odd-even merge network.
-
-    The comparators do not depend on the data, so each one runs over all columns at once (contiguous,
-    branch-free, vectorised): much faster than ``d`` separate sorts of a few dozen values.
-    """
-    d = buf.shape[1]
+def merge_network(m: int) -> np.ndarray:
+    """Comparators ``(n, 2)`` (low index first) of Batcher's odd-even merge sort of ``m`` values."""
+    pairs = np.empty((max(m * m, 1), 2), dtype=np.int64)
+    n = 0
     p = 1
     while p < m:
         k = p
@@ -516,16 +513,34 @@ def _sort_rows(buf: np.ndarray, m: int) -> None:
             while j + k < m:
                 for i in range(min(k, m - j - k)):
                     if (i + j) // (2 * p) == (i + j + k) // (2 * p):
-                        a = buf[i + j]
-                        b = buf[i + j + k]
-                        for c in range(d):
-                            u = a[c]
-                            v = b[c]
-                            a[c] = u if u <= v else v
-                            b[c] = v if u <= v else u
+                        pairs[n, 0] = i + j
+                        pairs[n, 1] = i + j + k
+                        n += 1
                 j += 2 * k
             k //= 2
         p *= 2
+    return pairs[:n].copy()
+
+
+@numba.njit(cache=True)
+def sort_columns(buf: np.ndarray, pairs: np.ndarray, c0: int, c1: int) -> None:
+    """Sort the columns ``c0:c1`` of ``buf`` in place through the comparators ``pairs`` (:func:`merge_network`
+    of the number of rows to sort). The comparators do not depend on the data, so each one runs over all
+    columns at once (contiguous, branch-free, vectorised): much faster than one sort per column."""
+    for q in range(pairs.shape[0]):
+        a = buf[pairs[q, 0]]
+        b = buf[pairs[q, 1]]
+        for c in range(c0, c1):
+            u = a[c]
+            v = b[c]
+            a[c] = u if u <= v else v
+            b[c] = v if u <= v else u
+
+
+@numba.njit(cache=True)
+def _sort_rows(buf: np.ndarray, m: int) -> None:
+    """Sort every column of ``buf[:m]`` in place (:func:`sort_columns` with Batcher's network)."""
+    sort_columns(buf, merge_network(m), 0, buf.shape[1])
 
 
 @numba.njit(cache=True)
@@ -634,6 +649,8 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
     n_groups = n_full + (1 if rest else 0)
     local = np.empty(d)
     buf = np.empty((block, d))
+    net_m = min(block, n_beats)
+    net = merge_network(net_m)
     for g in range(n_groups):
         if g < n_full:
             lo, hi = g * block, (g + 1) * block
@@ -643,7 +660,10 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
             first, last = n_full * block, n_beats
         m = hi - lo
         buf[:m] = seg[lo:hi]
-        _sort_rows(buf, m)
+        if m != net_m:
+            net = merge_network(m)
+            net_m = m
+        sort_columns(buf, net, 0, d)
         h = m // 2
         for i in range(d):
             local[i] = buf[h, i] if m % 2 else (buf[h - 1, i] + buf[h, i]) / 2.0

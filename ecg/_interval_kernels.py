@@ -10,32 +10,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._beat_kernels import merge_network, sort_columns
+
 __all__ = ["box_decimate", "finite_share_and_box", "median_of_rows", "spatial_velocity", "tangent_t_ends"]
 
 _BLOCK = 256  # columns per block: m rows x 256 doubles stay in the L1/L2 cache
-
-
-@numba.njit(cache=True)
-def _sort_columns(buf: np.ndarray, m: int, nb: int) -> None:
-    """Sort ``buf[:m, :nb]`` column-wise in place (Batcher's odd-even merge sort network)."""
-    p = 1
-    while p < m:
-        k = p
-        while k >= 1:
-            j = k % p
-            while j + k < m:
-                for i in range(min(k, m - j - k)):
-                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
-                        a = buf[i + j]
-                        b = buf[i + j + k]
-                        for c in range(nb):
-                            u = a[c]
-                            v = b[c]
-                            a[c] = u if u <= v else v
-                            b[c] = v if u <= v else u
-                j += 2 * k
-            k //= 2
-        p *= 2
 
 
 @numba.njit(cache=True)
@@ -45,6 +24,7 @@ def median_of_rows(src: np.ndarray, offsets: np.ndarray, d: int) -> np.ndarray:
     m = offsets.shape[0]
     out = np.empty(d)
     buf = np.empty((m, _BLOCK))
+    net = merge_network(m)
     h = m // 2
     for c0 in range(0, d, _BLOCK):
         nb = min(_BLOCK, d - c0)
@@ -53,7 +33,7 @@ def median_of_rows(src: np.ndarray, offsets: np.ndarray, d: int) -> np.ndarray:
             row = buf[r]
             for c in range(nb):
                 row[c] = src[base + c]
-        _sort_columns(buf, m, nb)
+        sort_columns(buf, net, 0, nb)
         for c in range(nb):
             out[c0 + c] = buf[h, c] if m % 2 else (buf[h - 1, c] + buf[h, c]) / 2.0
     return out
