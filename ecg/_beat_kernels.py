@@ -764,16 +764,24 @@ def classify(
             q = rr[k] / rr_ref[k]
             prem[k + 1] = q
             post_ratio[k] = q
-    c_prem = np.ones(n_t)
-    buf = np.empty(n_beats)
+    c_prem = np.ones(n_t)  # median prematurity of every cluster (its finite values grouped, then sorted)
+    start = np.zeros(n_t + 1, dtype=np.int64)
+    for k in range(n_beats):
+        if np.isfinite(prem[k]):
+            start[labels_c[k] + 1] += 1
     for j in range(n_t):
-        m = 0
-        for k in range(n_beats):
-            if labels_c[k] == j and np.isfinite(prem[k]):
-                buf[m] = prem[k]
-                m += 1
-        if m:
-            c_prem[j] = _median_sorted(np.sort(buf[:m]))
+        start[j + 1] += start[j]
+    fill = start[:n_t].copy()
+    buf = np.empty(max(start[n_t], 1))
+    for k in range(n_beats):
+        if np.isfinite(prem[k]):
+            buf[fill[labels_c[k]]] = prem[k]
+            fill[labels_c[k]] += 1
+    for j in range(n_t):
+        if start[j + 1] > start[j]:
+            part = buf[start[j] : start[j + 1]]
+            part.sort()
+            c_prem[j] = _median_sorted(part)
 
     # dominant cluster: the most populous; on a near tie (bigeminy) the narrower, less premature one
     dom = 0
