@@ -1,6 +1,11 @@
 """Numba kernels of the beat classifier (private; callers validate and trust nothing else).
 
-Inputs are C-contiguous float64 arrays without NaN; no checks are made here.
+Inputs are float64 arrays without NaN unless a kernel says otherwise; no checks are made here.
+:func:`classify` runs all of :func:`ecg.beats.classify_beats` after validation and lead choice in one
+call (window cuts, :func:`cluster_beats`, widths, prematurity, dominant template, correlation and
+amplitude, :func:`pacer_spikes`, the label rules, :func:`p_wave_consistency`): on short records the
+per-call overhead of many small NumPy operations used to dominate. Sums keep the index order of the
+plain loops they replace (bit-identical results), except in the P-wave consistency (within 1e-14).
 """
 
 from __future__ import annotations
@@ -11,45 +16,23 @@ import numpy as np
 __all__ = [
     "cluster_beats",
     "aligned_correlation",
+    "correlate_block",
     "qrs_extent",
     "sharp_deflections",
     "beat_windows",
     "running_median",
+    "merge_network",
+    "sort_columns",
+    "pacer_spikes",
+    "any_nonfinite",
+    "p_wave_consistency",
+    "classify",
+    "finite_share",
+    "increasing_within",
 ]
 
 
 _FEW_TEMPLATES = 6  # up to this many templates, score them one by one; beyond, all in one vectorised pass
-
-
-@numba.njit(cache=True)
-def _corr_at(beat: np.ndarray, template: np.ndarray, lag: int, core: int) -> float:
-    """Pearson correlation of ``beat[core+lag : -core+lag]`` with ``template[core:-core]``."""
-    n = template.shape[0] - 2 * core
-    sa = 0.0
-    sb = 0.0
-    for i in range(n):
-        sa += beat[core + lag + i]
-        sb += template[core + i]
-    ma = sa / n
-    mb = sb / n
-    num = 0.0
-    da = 0.0
-    db = 0.0
-    ea = 0.0
-    eb = 0.0
-    for i in range(n):
-        a = beat[core + lag + i] - ma
-        b = template[core + i] - mb
-        num += a * b
-        da += a * a
-        db += b * b
-        ea += beat[core + lag + i] * beat[core + lag + i]
-        eb += template[core + i] * template[core + i]
-    # a (numerically) constant segment has no shape: correlation 0, not the sign of rounding noise
-    if da <= 1e-12 * ea or db <= 1e-12 * eb or da <= 0.0 or db <= 0.0:
-        return 0.0
-    den = np.sqrt(da) * np.sqrt(db)  # product of roots: da * db may underflow to 0
-    return num / den if den > 0.0 else 0.0
 
 
 @numba.njit(cache=True)
@@ -83,27 +66,6 @@ def _center(template: np.ndarray, core: int, tc: np.ndarray) -> tuple[float, flo
         ss += tc[i] * tc[i]
         energy += v * v
     return ss, energy
-
-
-@numba.njit(cache=True)
-def _corr_fast(
-    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, lag: int, core: int
-) -> float:
-    """:func:`_corr_at` from the beat's prefix sums and the centred template: one dot product per lag."""
-    n = tc.shape[0]
-    lo = core + lag
-    sa = s1[lo + n] - s1[lo]
-    ea = s2[lo + n] - s2[lo]
-    da = ea - sa * sa / n
-    cross = 0.0
-    for i in range(n):
-        cross += beat[lo + i] * tc[i]
-    # A window is flat when its variance is below the prefix sums' rounding floor, which scales with the
-    # energy of the whole beat (s2[-1]), not only of the window.
-    if da <= 1e-12 * s2[s2.shape[0] - 1] or t_ss <= 1e-12 * t_energy or da <= 0.0 or t_ss <= 0.0:
-        return 0.0
-    den = np.sqrt(da) * np.sqrt(t_ss)  # product of roots: da * t_ss may underflow to 0
-    return cross / den if den > 0.0 else 0.0
 
 
 @numba.njit(cache=True)
@@ -234,35 +196,11 @@ def qrs_extent(energy: np.ndarray, center: int, frac: float, max_gap: int) -> tu
     walking outwards from the peak, stays below ``frac`` x peak for ``max_gap`` samples (so a
     notch inside a wide QRS does not end it).
     """
-    n_beats, n = energy.shape
+    n_beats = energy.shape[0]
     onset = np.empty(n_beats, dtype=np.int64)
     offset = np.empty(n_beats, dtype=np.int64)
     for k in range(n_beats):
-        lo = max(center - max_gap, 0)
-        hi = min(center + max_gap + 1, n)
-        p = lo
-        for i in range(lo, hi):
-            if energy[k, i] > energy[k, p]:
-                p = i
-        thr = frac * energy[k, p]
-        i = p
-        last = p
-        while i > 0:
-            i -= 1
-            if energy[k, i] >= thr:
-                last = i
-            elif last - i > max_gap:
-                break
-        onset[k] = last
-        i = p
-        last = p
-        while i < n - 1:
-            i += 1
-            if energy[k, i] >= thr:
-                last = i
-            elif i - last > max_gap:
-                break
-        offset[k] = last
+        onset[k], offset[k] = _extent_row(energy[k], center, frac, max_gap)
     return onset, offset
 
 
@@ -359,8 +297,14 @@ def _cross_lags(beat: np.ndarray, tc: np.ndarray, lo0: int, n_lags: int, out: np
 def _pick_lag(
     cross: np.ndarray, s1: np.ndarray, s2: np.ndarray, n: int, t_ss: float, t_energy: float, max_lag: int
 ) -> tuple[float, int]:
-    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag, from the
-    cross products ``cross[lag + max_lag]`` of the beat with the ``n``-sample centred template."""
+    """Best Pearson correlation over lags ``-max_lag..max_lag`` (first best on ties) and its lag, from the
+    cross products ``cross[lag + max_lag]`` of the beat with the ``n``-sample centred template and the
+    beat's prefix sums ``s1``, ``s2`` (:func:`_prefix`): one dot product per lag.
+
+    The beat part is ``beat[max_lag + lag :][:n]``; a (numerically) constant part has no shape and
+    correlation 0: flat when its variance is below the prefix sums' rounding floor, which scales with
+    the energy of the whole beat (``s2[-1]``), not only of the part.
+    """
     flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
     floor = 1e-12 * s2[s2.shape[0] - 1]
     best = -2.0
@@ -385,7 +329,7 @@ def _best_lag(
     beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
     cross: np.ndarray,
 ) -> tuple[float, int]:
-    """Best :func:`_corr_fast` over lags ``-max_lag..max_lag`` (first best on ties) and its lag."""
+    """:func:`_pick_lag` of ``beat`` against the centred template ``tc``."""
     _cross_lags(beat, tc, 0, 2 * max_lag + 1, cross)
     return _pick_lag(cross, s1, s2, tc.shape[0], t_ss, t_energy, max_lag)
 
@@ -565,7 +509,7 @@ _AHEAD = 4  # beats ahead whose samples are touched early (software prefetch; se
 
 
 @numba.njit(cache=True)
-def _touch(x: np.ndarray, lo: int, hi: int, xstep: int) -> float:
+def _touch(x: np.ndarray, lo: int, hi: int) -> float:
     """Sum of one sample per cache line of rows ``lo..hi`` of ``x`` (clipped): touching a later beat's
     window early lets its cache misses overlap the work on the current beat (a software prefetch; the
     windows of consecutive beats are far apart, which defeats the hardware prefetcher). Cold-cache
@@ -593,7 +537,7 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
     touched = 0.0
     for k in range(idx.shape[0]):
         if k + _AHEAD < idx.shape[0]:
-            touched += _touch(raw, idx[k + _AHEAD] - before, idx[k + _AHEAD] - after + 2, 1)
+            touched += _touch(raw, idx[k + _AHEAD] - before, idx[k + _AHEAD] - after + 2)
         lo = min(max(idx[k] - before, 0), ns)
         hi = min(max(idx[k] - after, 0), ns)
         found = False
@@ -653,7 +597,7 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
     touched = 0.0
     for k in range(n_beats):
         if k + _AHEAD < n_beats and xstep == 1:
-            touched += _touch(x, centers[k + _AHEAD] - a, centers[k + _AHEAD] - b, 1)
+            touched += _touch(x, centers[k + _AHEAD] - a, centers[k + _AHEAD] - b)
         row = seg[k]
         _cut(x, xstep, nx, leads, centers[k] - a, w, row)
         for j in range(n_leads):
@@ -720,12 +664,15 @@ def classify(
     x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, idx: np.ndarray, step: int, fs: float, fs_d: float,
     pre: int, post: int, lag: int, gap: int, threshold: float, max_templates: int, raw: np.ndarray,
     spike_before: int, spike_after: int, noisy: np.ndarray, unreadable: np.ndarray, p_a: int, p_b: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float]:
+) -> tuple:
     """The classifier of :func:`ecg.beats.classify_beats` on validated input (see its docstring).
 
     ``x[::xstep]`` (``nx`` rows; non-finite samples read as 0) is the band-limited signal at ``fs_d``,
-    ``leads`` the columns used, ``gap`` the QRS-extent gap (samples, :func:`qrs_extent`), ``idx`` the beats at ``fs = fs_d * step``, ``spiked`` the pacemaker-spike
-    flag of every beat; ``noisy`` and ``unreadable`` are per-beat masks or empty (absent).
+    ``leads`` the columns used, ``idx`` the beats at ``fs = fs_d * step``; ``pre``/``post`` the QRS window,
+    ``lag`` the alignment range, ``gap`` the QRS-extent gap and ``p_a``/``p_b`` the PR window (samples at
+    ``fs_d``); ``raw`` is the unfiltered signal at ``fs``, scanned for pacemaker spikes ``spike_before ..
+    spike_after`` samples before each beat (:func:`pacer_spikes`; non-finite samples read as 0 when a probe
+    of every ``n // 1000``-th row finds one); ``noisy`` and ``unreadable`` are per-beat masks or empty (absent).
     Returns ``(labels, correlation, width_s, amplitude_ratio, prematurity, p_wave_corr, cluster,
     dominant, dominant_width_s)``.
     """
@@ -740,7 +687,7 @@ def classify(
     touched = 0.0
     for k in range(n_beats):
         if k + _AHEAD < n_beats and xstep == 1:
-            touched += _touch(x, centers[k + _AHEAD] - pre, centers[k + _AHEAD] + post, 1)
+            touched += _touch(x, centers[k + _AHEAD] - pre, centers[k + _AHEAD] + post)
         _cut(x, xstep, nx, leads, centers[k] - pre, w, win[k])
     if touched == 1.2345e300:  # (never: keeps the prefetching loads alive)
         win[0, 0] = 0.0

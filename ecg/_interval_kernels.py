@@ -12,7 +12,7 @@ import numpy as np
 
 from ._beat_kernels import merge_network, sort_columns
 
-__all__ = ["box_decimate", "finite_share_and_box", "median_of_rows", "spatial_velocity", "tangent_t_ends"]
+__all__ = ["finite_share_and_box", "median_of_rows", "spatial_velocity", "tangent_t_ends"]
 
 _BLOCK = 256  # columns per block: m rows x 256 doubles stay in the L1/L2 cache
 
@@ -55,26 +55,10 @@ def spatial_velocity(x: np.ndarray, starts: np.ndarray, w: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def box_decimate(x: np.ndarray, cols: np.ndarray, stop: int, factor: int) -> np.ndarray:
-    """``(stop // factor, len(cols))``: the mean of every block of ``factor`` rows of ``x[:stop, cols]``
-    (a boxcar anti-alias; NaN propagates into its block, where :func:`ecg.preprocess.preprocess` masks it)."""
-    n_out = stop // factor
-    out = np.empty((n_out, cols.shape[0]))
-    for i in range(n_out):
-        base = i * factor
-        for j in range(cols.shape[0]):
-            c = cols[j]
-            acc = 0.0
-            for t in range(factor):
-                acc += x[base + t, c]
-            out[i, j] = acc / factor
-    return out
-
-
-@numba.njit(cache=True)
 def finite_share_and_box(x: np.ndarray, stop: int, factor: int) -> tuple[np.ndarray, np.ndarray]:
     """One pass over ``x`` (``(n, n_leads)``): the share of finite samples of every lead (all rows) and
-    :func:`box_decimate` of every lead of ``x[:stop]``."""
+    the ``(stop // factor, n_leads)`` means of every block of ``factor`` rows of ``x[:stop]`` (a boxcar
+    anti-alias; NaN propagates into its block, where :func:`ecg.preprocess.preprocess` masks it)."""
     n, n_leads = x.shape
     n_out = stop // factor
     out = np.zeros((n_out, n_leads))

@@ -127,7 +127,6 @@ class BeatClassification:
         return int(np.count_nonzero(self.labels == int(beat_class)))
 
 
-_EMPTY_MASK = np.zeros(0, dtype=np.bool_)
 _PREFERRED = ("II", "MLII", "V1", "V5", "ECG", "I")
 
 
@@ -163,7 +162,9 @@ def _validate(
     return sig, fs, idx
 
 
-def _filtered(sig: np.ndarray, fs: float, chosen: np.ndarray, *, prefiltered: bool, decimation: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _filtered(
+    sig: np.ndarray, fs: float, chosen: np.ndarray, *, prefiltered: bool, decimation: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """The 1-35 Hz morphology signal at ~180 Hz as ``(x, columns, xstep, step)``: ``x[::xstep]`` at ``fs / step``.
 
     Without ``prefiltered`` the chosen leads are band-passed (2nd-order Butterworth, zero phase, NaN filled
@@ -284,8 +285,8 @@ def classify_beats(
             raise EcgValueError(f"raw: expected the unfiltered signal ({sig.shape[1]} leads at fs), got {raw_sig.shape}")
     else:
         raw_sig = sig
-    noisy_mask = _EMPTY_MASK if noisy is None else _mask(noisy, n_beats, "noisy")
-    unreadable_mask = _EMPTY_MASK if unreadable is None else _mask(unreadable, n_beats, "unreadable")
+    noisy_mask = np.zeros(0, dtype=np.bool_) if noisy is None else _mask(noisy, n_beats, "noisy")  # empty: absent
+    unreadable_mask = np.zeros(0, dtype=np.bool_) if unreadable is None else _mask(unreadable, n_beats, "unreadable")
 
     x, cols, xstep, step = _filtered(sig, fs, chosen, prefiltered=prefiltered, decimation=int(decimation))
     nx = (x.shape[0] + xstep - 1) // xstep

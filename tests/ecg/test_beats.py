@@ -357,7 +357,8 @@ def test_mitdb_119_bigeminy_ventricular_beats(shared_data):
 
 
 @settings(max_examples=30, deadline=None)
-@given(arrays(np.float64, (80, 2), elements=st.floats(-2, 2)), st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True))
+@given(arrays(np.float64, (80, 2), elements=st.floats(-2, 2)),
+       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True))
 def test_pacer_spikes_match_the_whole_record_scan(x, beats):
     idx = np.array(sorted(beats), dtype=np.int64)
     sharp = ref_sharp(x, 0.25, 0.8)

@@ -93,9 +93,14 @@ def test_interval_kernels_match_numpy():
     stack = np.stack([x[s : s + w] for s in starts])
     vel = np.pad(np.abs(np.diff(stack, axis=1)).sum(axis=2), ((0, 0), (0, 1)))
     np.testing.assert_allclose(IK.spatial_velocity(x, starts, w), vel, atol=1e-12)
-    cols = np.array([2, 0], dtype=np.int64)
-    want = x[:696][:, cols].reshape(174, 4, 2).mean(axis=1)
-    np.testing.assert_allclose(IK.box_decimate(x, cols, 697, 4), want, atol=1e-12)
+    y = x.copy()
+    y[10, 1] = np.nan
+    y[650:, 2] = np.nan
+    share, box = IK.finite_share_and_box(y, 697, 4)
+    np.testing.assert_allclose(share, np.isfinite(y).mean(axis=0), atol=1e-15)
+    want = y[:696].reshape(174, 4, 3).mean(axis=1)
+    np.testing.assert_allclose(box, want, atol=1e-12)
+    assert np.isnan(box[2, 1]) and np.isnan(box[163, 2]) and np.isfinite(box[161, 2])
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
