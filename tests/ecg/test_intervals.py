@@ -156,3 +156,27 @@ def test_tangent_t_ends_match_the_reference(fs):
                 assert np.isnan(got_t[j])
             else:
                 assert got_t[j] == pytest.approx(want_t, abs=1e-9)
+
+
+def test_prefiltered_screening_signal_gives_the_same_intervals(shared_data):
+    from ecg import detect_qrs, read
+    from ecg.preprocess import screening_signal, zero_phase_screening
+
+    hea = shared_data / "ecg" / "ptb" / "s0010_re.hea"
+    if not hea.exists():
+        pytest.skip("ptb/s0010_re not available")
+    rec = read(hea)
+    beats = detect_qrs(rec.signal, rec.fs)
+    ref = measure_intervals(rec.signal, rec.fs, beats, leads=rec.leads)
+    pre = screening_signal(rec.signal, rec.fs, lowpass_hz=100.0)
+    dec = int(round(rec.fs / pre.fs))
+    iv = measure_intervals(
+        rec.signal, rec.fs, beats, leads=rec.leads, prefiltered=zero_phase_screening(pre, lowpass_hz=100.0), decimation=dec
+    )
+    assert iv is not None and iv.reliable and iv.n_beats == ref.n_beats
+    assert abs(iv.qrs_ms - ref.qrs_ms) <= 4 and abs(iv.qt_ms - ref.qt_ms) <= 4 and abs(iv.pr_ms - ref.pr_ms) <= 4
+    assert abs(iv.axis_deg - ref.axis_deg) <= 3
+    with pytest.raises(EcgValueError, match="prefiltered"):
+        measure_intervals(rec.signal, rec.fs, beats, leads=rec.leads, prefiltered=np.zeros((10, 12)), decimation=dec)
+    with pytest.raises(EcgValueError, match="decimation"):
+        measure_intervals(rec.signal, rec.fs, beats, leads=rec.leads, decimation=2)
