@@ -116,6 +116,22 @@ class Intervals:
         }
 
 
+def _percentile(a: np.ndarray, q: float) -> float:
+    """``np.percentile(a, q)`` (default linear method) of a non-empty 1-D array without NaN, without its
+    per-call overhead (tens of microseconds): same index, weight and interpolation arithmetic."""
+    n = a.size
+    vi = (n - 1) * (q / 100.0)
+    if vi >= n - 1:
+        return float(np.max(a))
+    lo = int(np.floor(vi)) if vi >= 0 else 0
+    hi = lo + 1 if vi >= 0 else 0
+    gamma = vi - lo if vi >= 0 else 0.0
+    part = np.partition(a, (lo, hi))
+    x0, x1 = float(part[lo]), float(part[hi])
+    diff = x1 - x0
+    return x1 - diff * (1.0 - gamma) if gamma >= 0.5 else x0 + diff * gamma
+
+
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
     if n <= 1:
         return x
@@ -274,7 +290,7 @@ def measure_intervals(
         return None
 
     vel = _smooth(np.abs(np.diff(med, axis=0)).sum(axis=1), max(1, int(round(0.008 * fs))))
-    base = float(np.percentile(vel, 10))
+    base = _percentile(vel, 10.0)
     energy = np.ascontiguousarray(np.clip(vel - base, 0.0, None)[None, :])
     onset_a, offset_a = _k.qrs_extent(energy, pre, 0.1, max(2, int(round(0.012 * fs))))
     q_on, q_off = int(onset_a[0]), int(offset_a[0])
@@ -288,7 +304,7 @@ def measure_intervals(
     t_ends = t_all[np.isfinite(t_all)]
     qt_ms = float("nan")
     if t_ends.size:
-        qt_ms = (float(np.percentile(t_ends, 75)) - q_on) * 1000.0 / fs
+        qt_ms = (_percentile(t_ends, 75.0) - q_on) * 1000.0 / fs
 
     pr_ms = None
     p_lo = max(q_on - int(round(0.30 * fs)), 0)

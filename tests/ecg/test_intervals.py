@@ -180,3 +180,13 @@ def test_prefiltered_screening_signal_gives_the_same_intervals(shared_data):
         measure_intervals(rec.signal, rec.fs, beats, leads=rec.leads, prefiltered=np.zeros((10, 12)), decimation=dec)
     with pytest.raises(EcgValueError, match="decimation"):
         measure_intervals(rec.signal, rec.fs, beats, leads=rec.leads, decimation=2)
+
+
+@pytest.mark.parametrize("q", [0.0, 10.0, 33.3, 50.0, 75.0, 100.0])
+def test_percentile_matches_numpy(q):
+    from ecg.intervals import _percentile
+
+    rng = np.random.default_rng(int(q * 10))
+    for n in (1, 2, 3, 7, 12, 1100):
+        for a in (rng.normal(size=n), np.round(rng.normal(size=n), 1)):
+            assert _percentile(a, q) == np.percentile(a, q)
