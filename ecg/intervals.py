@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import signal as sps
 
 from . import _beat_kernels as _k
 from . import _interval_kernels as _ik
@@ -130,6 +129,16 @@ def _percentile(a: np.ndarray, q: float) -> float:
     x0, x1 = float(part[lo]), float(part[hi])
     diff = x1 - x0
     return x1 - diff * (1.0 - gamma) if gamma >= 0.5 else x0 + diff * gamma
+
+
+def _upsample(x: np.ndarray, factor: int) -> np.ndarray:
+    """Band-limited (FFT) interpolation of the columns of ``x`` to ``factor`` times the rate, as
+    ``scipy.signal.resample(x, factor * len(x), axis=0)`` (an even length's Nyquist bin split in two)."""
+    n = x.shape[0]
+    spec = np.fft.rfft(x, axis=0)
+    if n % 2 == 0:
+        spec[n // 2] *= 0.5
+    return np.fft.irfft(spec * factor, n=n * factor, axis=0)
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
@@ -285,7 +294,7 @@ def measure_intervals(
     med, n_used = _median_beats(filt, fs / dec, centers // dec, pre_d, post_d)
     if dec > 1 and n_used:
         shift = pre_d * dec - pre  # decimated block k is centred on k * dec + (dec - 1) / 2, as beats are on average
-        med = sps.resample(med, med.shape[0] * dec, axis=0)[shift : shift + pre + post]
+        med = _upsample(med, dec)[shift : shift + pre + post]
     if n_used < min_beats:
         return None
 
