@@ -147,13 +147,15 @@ def cluster_beats(
                     for i in range(m):
                         centred_t[i, j] = centred[j, i]
                     stale[j] = False
-            for l in range(2 * max_lag + 1):
-                row = acc[l]
+            n_lags = 2 * max_lag + 1
+            for l in range(n_lags):
                 for j in range(nt):
-                    row[j] = 0.0
-                for i in range(m):
+                    acc[l, j] = 0.0
+            for i in range(m):  # index-outer: each template row is loaded once for all lags
+                tr = centred_t[i]
+                for l in range(n_lags):
                     v = beat[l + i]
-                    tr = centred_t[i]
+                    row = acc[l]
                     for j in range(nt):
                         row[j] += v * tr[j]
             for j in range(nt):
