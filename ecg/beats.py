@@ -127,29 +127,34 @@ class BeatClassification:
         return int(np.count_nonzero(self.labels == int(beat_class)))
 
 
+_PREFERRED = ("II", "MLII", "V1", "V5", "ECG", "I")
+
+
 def _validate(
     signal: np.ndarray, fs: float, beats: np.ndarray, decimation: int = 1
 ) -> tuple[np.ndarray, float, np.ndarray]:
-    sig = np.asarray(signal)
+    sig = signal if isinstance(signal, np.ndarray) else np.asarray(signal)
     if sig.ndim == 1:
         sig = sig[:, None]
     if sig.ndim != 2:
         raise EcgValueError(f"signal: expected a (n_samples,) or (n_samples, n_leads) array, got shape {sig.shape}")
-    if not np.issubdtype(sig.dtype, np.number):
+    if sig.dtype.kind not in "iufc":
         raise EcgValueError(f"signal: expected a numeric array, got dtype {sig.dtype}")
-    sig = np.ascontiguousarray(sig, dtype=np.float64)
+    if sig.dtype != np.float64 or not sig.flags.c_contiguous:
+        sig = np.ascontiguousarray(sig, dtype=np.float64)
     try:
         fs = float(fs)
     except (TypeError, ValueError):
         raise EcgValueError(f"fs: expected a sampling rate in Hz, got {fs!r}") from None
     if not np.isfinite(fs) or fs < 50.0:
         raise EcgValueError(f"fs: expected a sampling rate >= 50 Hz, got {fs!r}")
-    idx = np.asarray(beats)
-    if idx.ndim != 1 or not (idx.size == 0 or np.issubdtype(idx.dtype, np.integer)):
+    idx = beats if isinstance(beats, np.ndarray) else np.asarray(beats)
+    if idx.ndim != 1 or not (idx.size == 0 or idx.dtype.kind in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got shape {idx.shape}, dtype {idx.dtype}")
-    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    if idx.dtype != np.int64 or not idx.flags.c_contiguous:
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
     n_full = sig.shape[0] * decimation
-    if idx.size and (idx[0] < 0 or idx[-1] >= n_full or np.any(np.diff(idx) <= 0)):
+    if not _k.increasing_within(idx, n_full):
         raise EcgValueError(
             f"beats: expected strictly increasing sample indices within [0, {n_full}), "
             f"got range {int(idx.min())}..{int(idx.max())}"
@@ -157,107 +162,50 @@ def _validate(
     return sig, fs, idx
 
 
-def _filtered(sig: np.ndarray, fs: float, *, prefiltered: bool = False, decimation: int = 1) -> tuple[np.ndarray, int]:
-    """Band-pass 1-35 Hz (2nd-order Butterworth, zero phase), NaN-filled with 0, decimated to ~180 Hz."""
-    x = np.where(np.isfinite(sig), sig, 0.0)
+def _filtered(
+    sig: np.ndarray, fs: float, chosen: np.ndarray, *, prefiltered: bool, decimation: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The 1-35 Hz morphology signal at ~180 Hz as ``(x, columns, xstep, step)``: ``x[::xstep]`` at ``fs / step``.
+
+    Without ``prefiltered`` the chosen leads are band-passed (2nd-order Butterworth, zero phase, NaN filled
+    with 0) here; otherwise ``signal`` is only decimated (read with a stride; the kernels read non-finite
+    samples as 0).
+    """
     if decimation > 1:
-        return np.ascontiguousarray(x), decimation
+        return sig, chosen, 1, decimation
     step = max(1, int(round(fs / _TARGET_FS)))
     if prefiltered:
-        return np.ascontiguousarray(x[::step]), step
+        return sig, chosen, step, step
+    x = sig[:, chosen]
+    x = np.where(np.isfinite(x), x, 0.0)
     high = min(35.0, 0.45 * fs)
     sos = sps.butter(2, [1.0, high], btype="bandpass", fs=fs, output="sos")
     if x.shape[0] > 3 * 2 * sos.shape[0] + 1:
         x = sps.sosfiltfilt(sos, x, axis=0)
-    return np.ascontiguousarray(x[::step]), step
-
-
-def _windows(x: np.ndarray, centers: np.ndarray, pre: int, post: int) -> np.ndarray:
-    """``(n_beats, n_leads * (pre + post))`` windows (zero-padded at the record edges)."""
-    return _k.beat_windows(np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(centers, dtype=np.int64), pre, post)
-
-
-def _widths_s(win: np.ndarray, n_leads: int, pre: int, fs_d: float) -> np.ndarray:
-    """QRS width (s) of each row of ``win`` from its spatial velocity (sum of |first difference| over leads)."""
-    if win.shape[0] == 0:
-        return np.zeros(0)
-    per = win.reshape(win.shape[0], n_leads, -1)
-    energy = np.abs(np.diff(per, axis=2)).sum(axis=1)
-    energy = np.ascontiguousarray(energy)
-    onset, offset = _k.qrs_extent(energy, pre, 0.2, max(2, int(round(0.02 * fs_d))))
-    return (offset - onset + 1) / fs_d
-
-
-def _pacer_spikes(sig: np.ndarray, fs: float, idx: np.ndarray) -> np.ndarray:
-    """Whether a pacemaker spike precedes each QRS (-200..-10 ms) on any lead of the raw signal.
-
-    A spike is a sign-reversing second difference above 0.25 mV (a deflection of a few ms), the
-    detection rule of ANSI/AAMI EC13 pacemaker-pulse enhancement reduced to its core.
-    """
-    x = sig if np.all(np.isfinite(sig[:: max(1, sig.shape[0] // 1000)])) else np.where(np.isfinite(sig), sig, 0.0)
-    sharp = _k.sharp_deflections(np.ascontiguousarray(x), 0.25, 0.8)
-    cs = np.concatenate([[0], np.cumsum(sharp)])
-    lo = np.clip(idx - int(round(0.2 * fs)), 0, sharp.size)
-    hi = np.clip(idx - int(round(0.01 * fs)), 0, sharp.size)
-    return (cs[hi] - cs[lo]) > 0
-
-
-def _p_wave_consistency(x: np.ndarray, centers: np.ndarray, fs_d: float, half: int = 16) -> np.ndarray:
-    """Pearson correlation of each beat's PR window (-280..-90 ms) with the median of its block of 32 beats.
-
-    Organised atrial activity repeats beat to beat; fibrillatory waves do not (the P-wave absence
-    criterion of AF detectors, e.g. Ladavich & Ghoraani, Biomed Signal Process Control 18:274-281, 2015).
-    """
-    n_beats = centers.size
-    if n_beats < 3:
-        return np.full(n_beats, np.nan)
-    a, b = int(round(_P_WINDOW_S[0] * fs_d)), int(round(_P_WINDOW_S[1] * fs_d))
-    n_leads = x.shape[1]
-    seg = _windows(x, centers - b, a - b, 0).reshape(n_beats, n_leads, a - b)
-    ramp = np.linspace(-1.0, 1.0, a - b)
-    seg = seg - seg.mean(axis=2, keepdims=True)
-    seg = seg - np.sum(seg * ramp, axis=2, keepdims=True) / np.sum(ramp * ramp) * ramp  # remove linear trend
-    seg = seg.reshape(n_beats, -1)
-    block = 2 * half
-    n_full = n_beats // block
-    local = np.empty_like(seg)
-    if n_full:  # one median template per block of beats; the remainder joins the last full block
-        blocks = np.ascontiguousarray(seg[: n_full * block].reshape(n_full, block, -1).transpose(0, 2, 1))
-        full = np.median(blocks, axis=2)  # (the median along a contiguous axis is several times faster)
-        local[: n_full * block] = np.repeat(full, block, axis=0)
-    rest = n_beats - n_full * block
-    if rest:
-        tail = seg[max(n_beats - block, 0) :]
-        local[n_full * block :] = np.median(tail, axis=0)
-    local = local - local.mean(axis=1, keepdims=True)
-    num = np.sum(seg * local, axis=1)
-    den = np.sqrt(np.sum(seg * seg, axis=1) * np.sum(local * local, axis=1))
-    out = np.full(n_beats, np.nan)
-    ok = den > 0
-    out[ok] = num[ok] / den[ok]
-    out[centers - a < 0] = np.nan
-    return out
-
-
-def _local_rr_ref(rr: np.ndarray, half: int = 8) -> np.ndarray:
-    """Median of the RR intervals within ``+-half`` beats (robust local reference, s)."""
-    if rr.size == 0:
-        return rr.copy()
-    return _k.running_median(np.ascontiguousarray(rr, dtype=np.float64), half)
+    return np.ascontiguousarray(x), np.arange(chosen.size, dtype=np.int64), step, step
 
 
 def _pick_leads(sig: np.ndarray, lead_names: tuple[str, ...], usable: np.ndarray | None) -> np.ndarray:
     n_leads = sig.shape[1]
-    ok = np.ones(n_leads, dtype=bool) if usable is None else np.asarray(usable, dtype=bool).copy()
-    if ok.shape != (n_leads,):
-        raise EcgValueError(f"usable_leads: expected {n_leads} booleans, got shape {ok.shape}")
-    finite = np.isfinite(sig[:: max(1, sig.shape[0] // 5000)]).mean(axis=0) > 0.5
-    ok &= finite
+    if usable is not None:
+        usable = np.asarray(usable, dtype=bool)
+        if usable.shape != (n_leads,):
+            raise EcgValueError(f"usable_leads: expected {n_leads} booleans, got shape {usable.shape}")
+    if n_leads == 1:  # whatever the masks say, the only lead is used
+        return np.zeros(1, dtype=np.int64)
+    finite = _k.finite_share(sig, max(1, sig.shape[0] // 5000)) > 0.5
+    ok = finite if usable is None else usable & finite
     if not ok.any():
         ok = finite if finite.any() else np.ones(n_leads, dtype=bool)
-    preferred = ("II", "MLII", "V1", "V5", "ECG", "I")
-    order = sorted(np.flatnonzero(ok), key=lambda i: (lead_names[i] not in preferred, i))
+    order = sorted(np.flatnonzero(ok).tolist(), key=lambda i: (lead_names[i] not in _PREFERRED, i))
     return np.array(order[:3], dtype=np.int64)
+
+
+def _mask(values: object, n_beats: int, name: str) -> np.ndarray:
+    mask = np.asarray(values, dtype=bool)
+    if mask.shape != (n_beats,):
+        raise EcgValueError(f"{name}: expected {n_beats} booleans, got shape {mask.shape}")
+    return mask if mask.flags.c_contiguous else np.ascontiguousarray(mask)
 
 
 def classify_beats(
@@ -329,102 +277,35 @@ def classify_beats(
             -1, float("nan"), fs, (),
         )
     chosen = _pick_leads(sig, names, usable_leads)
-    x, step = _filtered(sig[:, chosen], fs, prefiltered=prefiltered, decimation=int(decimation))
-    fs_d = fs / step
-    pre, post = int(round(_PRE_S * fs_d)), int(round(_POST_S * fs_d))
-    lag = max(1, int(round(_LAG_S * fs_d)))
-    centers = np.minimum(idx // step, x.shape[0] - 1)
-    win = _windows(x, centers, pre, post)
-
-    labels_c, counts, templates = _k.cluster_beats(win, _CLUSTER_THRESHOLD, lag, _MAX_TEMPLATES)
-    n_leads = chosen.size
-    t_width = _widths_s(templates, n_leads, pre, fs_d)
-
-    rr = np.diff(idx) / fs
-    rr_ref = _local_rr_ref(rr)
-    prem = np.full(n_beats, np.nan)
-    post_ratio = np.full(n_beats, np.nan)
-    if rr.size:
-        prem[1:] = rr / rr_ref
-        post_ratio[:-1] = rr / rr_ref
-    c_prem = np.array([np.nanmedian(prem[labels_c == j]) if np.any(np.isfinite(prem[labels_c == j])) else 1.0
-                       for j in range(counts.size)])
-
-    order = np.argsort(-counts, kind="stable")
-    dom = int(order[0])
-    if counts.size > 1:
-        alt = int(order[1])
-        if counts[alt] >= 0.6 * counts[dom]:
-            # near tie (bigeminy): the narrower, less premature template is the dominant rhythm
-            score_dom = t_width[dom] - t_width[alt] + 0.1 * (c_prem[alt] - c_prem[dom])
-            if score_dom > 0.01:
-                dom = alt
-    dom_t = templates[dom]
-    corr, _ = _k.aligned_correlation(win, np.ascontiguousarray(dom_t), lag)
-    t_corr, _ = _k.aligned_correlation(templates, np.ascontiguousarray(dom_t), lag)
-    core = slice(lag, dom_t.size - lag)
-    dom_ptp = float(np.ptp(dom_t[core])) or 1.0
-    amp = np.ptp(win[:, core], axis=1) / dom_ptp
-    width = t_width[labels_c]
-    # beats of small clusters, and beats unlike the dominant one that joined a big cluster, carry their own width
-    own = (counts[labels_c] < 3) | (corr < 0.85)
-    if noisy is not None:
-        noisy_mask = np.asarray(noisy, dtype=bool)
-        if noisy_mask.shape != (n_beats,):
-            raise EcgValueError(f"noisy: expected {n_beats} booleans, got shape {noisy_mask.shape}")
-        own &= ~noisy_mask | (counts[labels_c] < 3)
-    if np.any(own):
-        width = width.copy()
-        own_w = _widths_s(win[own], n_leads, pre, fs_d)
-        width[own] = np.where(counts[labels_c[own]] < 3, own_w, np.maximum(width[own], own_w))
-    dom_w = float(t_width[dom])
-
     if raw is not None:
-        raw_sig = np.asarray(raw, dtype=np.float64)
+        raw_sig = raw if isinstance(raw, np.ndarray) and raw.dtype == np.float64 else np.asarray(raw, dtype=np.float64)
         raw_sig = raw_sig[:, None] if raw_sig.ndim == 1 else raw_sig
         want = (idx.size and raw_sig.shape[0] > idx[-1]) if decimation > 1 else raw_sig.shape[0] == sig.shape[0]
         if raw_sig.ndim != 2 or raw_sig.shape[1] != sig.shape[1] or not want:
             raise EcgValueError(f"raw: expected the unfiltered signal ({sig.shape[1]} leads at fs), got {raw_sig.shape}")
     else:
         raw_sig = sig
-    spiked = _pacer_spikes(raw_sig, fs, idx)
-    paced = np.zeros(n_beats, dtype=bool)
-    record_paced = bool(spiked.mean() >= _PACED_RECORD_FRACTION)
-    if record_paced:
-        c_spiked = np.bincount(labels_c, weights=spiked.astype(np.float64), minlength=counts.size) / counts
-        paced_cluster = c_spiked >= _PACED_CLUSTER_FRACTION
-        if t_width[dom] >= 0.11:
-            paced_cluster[dom] = True  # a wide dominant rhythm in a paced record is the paced rhythm
-        paced = spiked | paced_cluster[labels_c]
-    labels = np.zeros(n_beats, dtype=np.int8)
-    early = np.nan_to_num(prem, nan=1.0) < 0.85
-    if record_paced:
-        # paced rhythm: an unpaced beat is ventricular when it is wide in absolute terms
-        ventricular = ~paced & (width >= 0.12) & (corr < 0.9) & (early | (amp > 1.3))
-    else:
-        wider = width >= np.maximum(dom_w + 0.025, 1.25 * dom_w)
-        minor = counts[labels_c] < 0.1 * n_beats  # a big look-alike cluster is drift of the normal beat
-        ventricular = ~paced & (
-            ((corr < 0.90) & wider) | ((corr < 0.80) & (width >= max(dom_w + 0.01, 1.12 * dom_w)) & minor)
-            | ((corr < 0.70) & early) | ((corr < 0.80) & (amp > 1.8))
-        )
-    labels[ventricular] = BeatClass.VENTRICULAR
-    labels[paced] = BeatClass.PACED
-    # a "beat" far smaller than the dominant QRS is a false detection (noise, baseline, T wave): unknown
-    labels[amp < _MIN_AMPLITUDE_RATIO] = BeatClass.UNKNOWN
-    regular_before = np.zeros(n_beats, dtype=bool)
-    if n_beats > 3:
-        a, b = rr[:-2], rr[1:-1]  # the two intervals before the interval ending at beat k (k = 3..)
-        regular_before[3:] = np.abs(a[: n_beats - 3] - b[: n_beats - 3]) < 0.15 * b[: n_beats - 3]
-    compensated = np.nan_to_num(post_ratio, nan=0.0) > 1.2  # a longer interval follows the early beat
-    sv = (labels == 0) & (np.nan_to_num(prem, nan=1.0) < 0.80) & (regular_before | compensated) & (corr >= 0.80)
-    labels[sv] = BeatClass.SUPRAVENTRICULAR
-    if unreadable is not None:
-        mask = np.asarray(unreadable, dtype=bool)
-        if mask.shape != (n_beats,):
-            raise EcgValueError(f"unreadable: expected {n_beats} booleans, got shape {mask.shape}")
-        labels[mask] = BeatClass.UNKNOWN
-    log.debug("classified %d beats: %d clusters, dominant width %.3f s", n_beats, counts.size, dom_w)
+    noisy_mask = np.zeros(0, dtype=np.bool_) if noisy is None else _mask(noisy, n_beats, "noisy")  # empty: absent
+    unreadable_mask = np.zeros(0, dtype=np.bool_) if unreadable is None else _mask(unreadable, n_beats, "unreadable")
+
+    x, cols, xstep, step = _filtered(sig, fs, chosen, prefiltered=prefiltered, decimation=int(decimation))
+    nx = (x.shape[0] + xstep - 1) // xstep
+    fs_d = fs / step
+    pre, post = int(round(_PRE_S * fs_d)), int(round(_POST_S * fs_d))
+    lag = max(1, int(round(_LAG_S * fs_d)))
+    gap = max(2, int(round(0.02 * fs_d)))
+    p_a, p_b = int(round(_P_WINDOW_S[0] * fs_d)), int(round(_P_WINDOW_S[1] * fs_d))
+    if not raw_sig.flags.c_contiguous:
+        raw_sig = np.ascontiguousarray(raw_sig)
+    # pacemaker spikes: a sign-reversing second difference above 0.25 mV (a deflection of a few ms) in
+    # -200..-10 ms on any lead of the raw signal, the detection rule of ANSI/AAMI EC13 pacemaker-pulse
+    # enhancement reduced to its core (scanned in the kernel, window by window)
+    labels, corr, width, amp, prem, p_corr, labels_c, dom, dom_w = _k.classify(
+        x, xstep, nx, cols, idx, step, fs, fs_d, pre, post, lag, gap, _CLUSTER_THRESHOLD, _MAX_TEMPLATES, raw_sig,
+        int(round(0.2 * fs)), int(round(0.01 * fs)), noisy_mask, unreadable_mask, p_a, p_b,
+    )
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("classified %d beats: %d clusters, dominant width %.3f s", n_beats, int(labels_c.max()) + 1, dom_w)
     return BeatClassification(
         samples=idx,
         labels=labels,
@@ -432,10 +313,10 @@ def classify_beats(
         qrs_width_s=width,
         amplitude_ratio=amp,
         prematurity=prem,
-        p_wave_corr=_p_wave_consistency(x, centers, fs_d),
+        p_wave_corr=p_corr,
         cluster=labels_c,
-        dominant=dom,
-        dominant_width_s=dom_w,
+        dominant=int(dom),
+        dominant_width_s=float(dom_w),
         fs=fs,
         leads=tuple(names[i] for i in chosen),
     )

@@ -351,3 +351,55 @@ def test_mitdb_119_bigeminy_ventricular_beats(shared_data):
     se = np.sum(is_v & pred_v) / is_v.sum()
     ppv = np.sum(is_v & pred_v) / pred_v.sum()
     assert se >= 0.95 and ppv >= 0.95
+
+
+# --------------------------------------------------------------------------------- fused-kernel pieces
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, (80, 2), elements=st.floats(-2, 2)),
+       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True))
+def test_pacer_spikes_match_the_whole_record_scan(x, beats):
+    idx = np.array(sorted(beats), dtype=np.int64)
+    sharp = ref_sharp(x, 0.25, 0.8)
+    cs = np.concatenate([[0], np.cumsum(sharp)])
+    lo = np.clip(idx - 20, 0, sharp.size)
+    hi = np.clip(idx - 2, 0, sharp.size)
+    np.testing.assert_array_equal(K.pacer_spikes(x, idx, 20, 2, False, 0.25, 0.8), (cs[hi] - cs[lo]) > 0)
+
+
+def test_sort_rows_sorts_every_column():
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 3, 17, 32, 33):
+        x = rng.normal(size=(m + 2, 5))
+        y = x.copy()
+        K._sort_rows(y, m)
+        np.testing.assert_array_equal(y[:m], np.sort(x[:m], axis=0))
+        np.testing.assert_array_equal(y[m:], x[m:])
+
+
+def test_p_wave_consistency_matches_numpy():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3000, 2))
+    x[100:140] = np.nan
+    centers = np.arange(40, 2990, 37, dtype=np.int64)
+    a, b, block = 50, 16, 32
+    seg = np.zeros((centers.size, 2, a - b))
+    for k, c in enumerate(centers):
+        for t in range(a - b):
+            if 0 <= c - a + t < x.shape[0]:
+                seg[k, :, t] = np.nan_to_num(x[c - a + t], nan=0.0)
+    ramp = np.linspace(-1.0, 1.0, a - b)
+    seg = seg - seg.mean(axis=2, keepdims=True)
+    seg = (seg - np.sum(seg * ramp, axis=2, keepdims=True) / np.sum(ramp * ramp) * ramp).reshape(centers.size, -1)
+    n_full = centers.size // block
+    local = np.empty_like(seg)
+    for g in range(n_full):
+        local[g * block : (g + 1) * block] = np.median(seg[g * block : (g + 1) * block], axis=0)
+    local[n_full * block :] = np.median(seg[centers.size - block :], axis=0)
+    local -= local.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # all-zero windows before the record start: 0 / 0, NaN as the kernel gives
+        want = np.sum(seg * local, axis=1) / np.sqrt(np.sum(seg * seg, axis=1) * np.sum(local * local, axis=1))
+    want[centers - a < 0] = np.nan
+    got = K.p_wave_consistency(x, 1, x.shape[0], np.arange(2, dtype=np.int64), centers, a, b, block // 2)
+    np.testing.assert_allclose(got, want, atol=1e-12)
