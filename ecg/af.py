@@ -232,6 +232,21 @@ def af_statistics(
     )
 
 
+def _record_statistics(
+    rr: np.ndarray, clean: np.ndarray, p_wave_corr: np.ndarray | None, min_pairs: int
+) -> AfStatistics | None:
+    """:func:`af_statistics` of a whole record through the window kernel (one window; same values, a
+    fraction of the per-call cost of the NumPy version on a 30-s record)."""
+    pw = np.full(rr.size + 1, np.nan) if p_wave_corr is None else np.ascontiguousarray(p_wave_corr, dtype=np.float64)
+    row = _rk.af_window_statistics(
+        np.ascontiguousarray(rr, dtype=np.float64), np.ascontiguousarray(clean, dtype=np.bool_), pw,
+        np.zeros(1, dtype=np.int64), rr.size, min_pairs,
+    )[0]
+    if not row[2] >= min_pairs:
+        return None
+    return AfStatistics(float(row[0]), float(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]), float(row[6]))
+
+
 def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: AtrialSignal | None = None) -> list[Finding]:
     """AF findings: one record-level finding (short records) or episodes (long records).
 
@@ -266,7 +281,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         if np.count_nonzero(clean) < _AF_MIN_CLEAN_SHARE * n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
             return []
-        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=_AF_SHORT_MIN_PAIRS)
+        stats = _record_statistics(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
             f = f_wave_fraction(atrial, seq.labels == BeatClass.NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)

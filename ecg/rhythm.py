@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _rhythm_kernels as _rk
+from ._stats import median
 from .af import AfStatistics, _clean_intervals, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
@@ -175,7 +176,7 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
     if seq.duration_s <= settings.short_record_s:
         if np.sum(rr[ok]) < 0.4 * seq.duration_s:
             return []
-        bpm = 60.0 / float(np.median(rr[ok]))
+        bpm = 60.0 / median(rr[ok])
         code = _rate_class(bpm, settings)
         if code is None:
             return []

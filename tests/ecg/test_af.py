@@ -265,3 +265,24 @@ def test_atrial_thresholds_are_fractions(name, value):
     with pytest.raises(EcgValueError, match=name):
         ScreeningSettings(**{name: value})
     assert ScreeningSettings.from_mapping({name: 0.5}).to_dict()[name] == 0.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 70), st.floats(0.0, 0.6), st.booleans())
+def test_record_statistics_equal_af_statistics(seed, n, p_bad, with_p):
+    """The one-window kernel path of short records gives :func:`af_statistics` exactly (or both None)."""
+    from ecg.af import _record_statistics
+
+    rng = np.random.default_rng(seed)
+    rr = rng.uniform(0.4, 1.2, n)
+    ok = rng.random(n) >= p_bad
+    pw = np.where(rng.random(n + 1) < 0.2, np.nan, rng.uniform(0.0, 1.0, n + 1)) if with_p else None
+    ref = af_statistics(rr, ok, pw, min_pairs=6)
+    got = _record_statistics(rr, ok, pw, 6)
+    if ref is None:
+        assert got is None
+        return
+    for name in ("median_drr_ratio", "irregular_fraction", "n_pairs", "mean_rate_bpm", "pattern_ratio",
+                 "p_wave_corr", "turning_point_ratio"):
+        a, b = getattr(ref, name), getattr(got, name)
+        assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, rel=1e-12, abs=1e-15), name
