@@ -334,6 +334,38 @@ def _cascade_columns(src: np.ndarray, dst: np.ndarray, sos: np.ndarray, zi: np.n
         _cascade_lead(src, dst, j, sos, zi, c, z, z0, z1, backward)
 
 
+@njit(cache=True, inline="always")
+def _scan_block(
+    x: np.ndarray, j: int, a: int, b: int, k: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray,
+    flat: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray, top: float, bottom: float, eq_run: int,
+    prev: float, n_runs: int,
+) -> tuple[float, bool, float, float, int, float, int]:  # pragma: no cover - compiled
+    """Samples ``a..b`` (block ``k``) of lead ``j``: their sum, whether a flat run covers any of them, and
+    the running extremes, equality run and candidate clipped runs (``run_start`` / ``run_stop``). A flat
+    run that qualifies (``flat_min_run`` equal samples) masks the earlier blocks it reaches back into.
+    Branch-light: the equality run is a select; only the rare events branch."""
+    acc = 0.0
+    flat_seen = False
+    for i in range(a, b):
+        v = x[i, j]
+        top = v if v > top else top
+        bottom = v if v < bottom else bottom
+        acc += v
+        same = v == prev
+        if (not same) & (eq_run >= rail_min_run):  # candidate clipped run [i - eq_run, i)
+            run_start[n_runs] = i - eq_run
+            run_stop[n_runs] = i
+            n_runs += 1
+        eq_run = eq_run + 1 if same else 1
+        if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
+            for kk in range((i - eq_run + 1) // d, k):
+                flat[kk, j] = True
+                y[kk, j] = np.nan
+        flat_seen |= eq_run >= flat_min_run
+        prev = v
+    return acc, flat_seen, top, bottom, eq_run, prev, n_runs
+
+
 @njit(cache=True)
 def _block_means_masks(
     x: np.ndarray, j: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray, missing: np.ndarray,
@@ -360,25 +392,9 @@ def _block_means_masks(
     for k in range(m):
         a = k * d
         b = a + d if k < n_full else n
-        acc = 0.0
-        flat_seen = False
-        for i in range(a, b):
-            v = x[i, j]
-            top = v if v > top else top
-            bottom = v if v < bottom else bottom
-            acc += v
-            same = v == prev
-            if (not same) & (eq_run >= rail_min_run):  # candidate clipped run [i - eq_run, i)
-                run_start[n_runs] = i - eq_run
-                run_stop[n_runs] = i
-                n_runs += 1
-            eq_run = eq_run + 1 if same else 1
-            if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
-                for kk in range((i - eq_run + 1) // d, k):
-                    flat[kk, j] = True
-                    y[kk, j] = np.nan
-            flat_seen |= eq_run >= flat_min_run
-            prev = v
+        acc, flat_seen, top, bottom, eq_run, prev, n_runs = _scan_block(
+            x, j, a, b, k, d, flat_min_run, rail_min_run, y, flat, run_start, run_stop, top, bottom, eq_run, prev, n_runs
+        )
         nan_seen = acc != acc
         missing[k, j] = nan_seen
         flat[k, j] = flat_seen
@@ -425,25 +441,9 @@ def _lead_pass4(
     for k in range(m):
         a = k * d
         b = a + d if k < n_full else n
-        acc = 0.0
-        flat_seen = False
-        for i in range(a, b):
-            v = x[i, j]
-            top = v if v > top else top
-            bottom = v if v < bottom else bottom
-            acc += v
-            same = v == prev
-            if (not same) & (eq_run >= rail_min_run):
-                run_start[n_runs] = i - eq_run
-                run_stop[n_runs] = i
-                n_runs += 1
-            eq_run = eq_run + 1 if same else 1
-            if eq_run == flat_min_run:
-                for kk in range((i - eq_run + 1) // d, k):
-                    flat[kk, j] = True
-                    y[kk, j] = np.nan
-            flat_seen |= eq_run >= flat_min_run
-            prev = v
+        acc, flat_seen, top, bottom, eq_run, prev, n_runs = _scan_block(
+            x, j, a, b, k, d, flat_min_run, rail_min_run, y, flat, run_start, run_stop, top, bottom, eq_run, prev, n_runs
+        )
         nan_seen = acc != acc
         missing[k, j] = nan_seen
         flat[k, j] = flat_seen
