@@ -8,7 +8,7 @@ each read once with :func:`ecg.read`. Each function is timed best-of-``repeat`` 
 (:func:`benchmarks._common.time_best`); the figure is ``sum(screen) / sum(detect_qrs)`` per database,
 where ``detect_qrs`` runs on the record as read (full rate) -- what screening costs on top of QRS
 detection (target: at most 1.5, i.e. +50 %). ``screen`` includes everything: the screening signal
-(:func:`ecg.preprocess.screening_signal` and its backward pass: masks, decimation to >= 150 Hz,
+(:func:`ecg.preprocess.screening_signal` and its backward pass: masks, decimation to >= 120 Hz,
 zero-phase 0.5-40 Hz), its own QRS detection on that signal, quality, beat classification, rhythm
 analysis, (12-lead) intervals and the priorities. The stages are timed one by one too
 ("rest" = screen minus the timed stages: rhythm, findings, priorities, Python glue). The full-quality

@@ -392,7 +392,7 @@ def preprocess(
 
 
 #: :func:`screening_signal` decimates to the lowest rate of at least this (Hz): enough for a 40 Hz band
-SCREENING_MIN_FS = 150.0
+SCREENING_MIN_FS = 120.0
 _SCREEN_LOWPASS_ORDER = 4
 #: single causal pass: mains harmonics the low-pass attenuates by this much are not notched
 _SCREEN_NOTCH_SKIP_DB = 20.0
@@ -400,7 +400,7 @@ _SCREEN_NOTCH_SKIP_DB = 20.0
 
 def screening_decimation(fs: float) -> int:
     """The integer factor :func:`screening_signal` decimates ``fs`` by: the largest that keeps the rate at
-    or above 150 Hz and, for a whole-number ``fs``, a whole number of Hz (so second-based windows stay exact)."""
+    or above 120 Hz and, for a whole-number ``fs``, a whole number of Hz (so second-based windows stay exact)."""
     fs = check_fs(fs)
     top = max(1, int(fs // SCREENING_MIN_FS))
     if fs == int(fs):
@@ -452,7 +452,7 @@ def screening_signal(
 
     Same masks (missing, flat, clipped) as :func:`preprocess`, then every block of
     :func:`screening_decimation` samples is averaged (a boxcar anti-alias; the rate stays at or above
-    150 Hz) and run once, causally, through a Butterworth high-pass (order 2, ``highpass_hz``),
+    120 Hz) and run once, causally, through a Butterworth high-pass (order 2, ``highpass_hz``),
     a Butterworth low-pass (order 4, ``lowpass_hz``) and mains notches (Q = 30) -- about a sixth of
     the work of the zero-phase, full-rate :func:`preprocess`. The phase is not linear (a delay of a
     few ms around the QRS), which statistics of windows (signal quality) do not mind; beat morphology

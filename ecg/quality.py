@@ -3,7 +3,7 @@
 The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_s``
 (default 2 s). For every window and lead, features are computed in Numba
 (:mod:`ecg._quality_kernels`) on the screening signal (:func:`ecg.preprocess.screening_signal`:
-0.5-40 Hz, mains notch, one causal pass at >= 150 Hz; a full :func:`ecg.preprocess` result is
+0.5-40 Hz, mains notch, one causal pass at >= 120 Hz; a full :func:`ecg.preprocess` result is
 accepted too):
 
 * lead off -- fraction of exactly flat samples and a peak-to-peak amplitude below

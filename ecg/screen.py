@@ -2,7 +2,7 @@
 
 Pipeline (each step is a public function of its own module):
 
-1. :func:`ecg.preprocess.screening_signal` (masks, boxcar decimation to >= 150 Hz, one causal
+1. :func:`ecg.preprocess.screening_signal` (masks, boxcar decimation to >= 120 Hz, one causal
    0.5-40 Hz pass with mains notch) and its backward pass (:func:`ecg.preprocess.zero_phase_screening`),
    shared by every later step -- together a fraction of the cost of the full-rate, zero-phase
    :func:`ecg.preprocess`;

@@ -189,7 +189,7 @@ def _joined(parts, fs: float = 360.0) -> EcgRecord:
 def test_long_record_moderate_af_episode_needs_f_waves(monkeypatch, middle):
     """Sinus with P waves / moderately irregular rhythm / sinus: AF over the middle stretch only when it has
     f waves, and mostly thanks to the f-wave evidence (the RR and P-wave evidence alone find under 60 % of it)."""
-    sinus_a, sinus_b, mid = sinus_rr(150, 70, seed=11), sinus_rr(150, 70, seed=12), af_rr(150, 80, cv=0.05, seed=2)
+    sinus_a, sinus_b, mid = sinus_rr(150, 70, seed=11), sinus_rr(150, 70, seed=12), af_rr(150, 80, cv=0.055, seed=2)
     rec = _joined([(sinus_a, "p"), (mid, middle), (sinus_b, "p")])
     assert rec.duration_s > S.short_record_s
     t0 = 0.5 + sinus_a.sum() + 0.3
