@@ -9,6 +9,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._stats import median_inplace
+
 __all__ = ["af_window_statistics", "window_rate_statistics"]
 
 _BIG_DRR = 0.10
@@ -47,9 +49,9 @@ def af_window_statistics(
         out[k, 2] = n_pairs
         if n_pairs < min_pairs:
             continue
-        med = np.median(vals[:n_ok])
+        med = median_inplace(vals, n_ok)
         d = drr[:n_pairs]
-        out[k, 0] = np.median(d) / med
+        out[k, 0] = median_inplace(drr, n_pairs) / med
         big = 0
         for i in range(n_pairs):
             if d[i] > _BIG_DRR * med:
@@ -65,7 +67,7 @@ def af_window_statistics(
                         lagged[m] = abs(rr[s + i + lag] - rr[s + i])
                         m += 1
                 if m >= 4:
-                    r = np.median(lagged[:m]) / med
+                    r = median_inplace(lagged, m) / med
                     if np.isnan(pattern) or r < pattern:
                         pattern = r
         out[k, 4] = pattern
@@ -76,7 +78,7 @@ def af_window_statistics(
                 vals[m] = p_wave[s + j]
                 m += 1
         if m >= 4:
-            out[k, 5] = np.median(vals[:m])
+            out[k, 5] = median_inplace(vals, m)
         n_trip = 0
         n_turn = 0
         for i in range(w - 2):
@@ -107,7 +109,7 @@ def window_rate_statistics(rr: np.ndarray, ok: np.ndarray, lo: np.ndarray, hi: n
                 buf[m] = rr[i]
                 total += rr[i]
                 m += 1
-        out[k, 0] = np.median(buf[:m]) if m > 0 else np.nan
+        out[k, 0] = median_inplace(buf, m) if m > 0 else np.nan
         out[k, 1] = total
         out[k, 2] = m
     return out

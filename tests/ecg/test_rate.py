@@ -132,3 +132,13 @@ def test_private_median_matches_numpy(n):
     x = np.random.default_rng(n).normal(size=n)
     assert median(x) == np.median(x)
     assert median(x[::-1].astype(np.float32)) == pytest.approx(np.median(x))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=80), st.integers(0, 5))
+def test_private_inplace_median_matches_numpy(values, n_ties):
+    from ecg._stats import median_inplace
+
+    x = np.array(values + values[:n_ties], dtype=np.float64)  # with repeated values too
+    buf = np.concatenate([x, [np.inf]])  # only the first n are looked at
+    assert median_inplace(buf, x.size) == np.median(x)
