@@ -102,7 +102,8 @@ class BeatSequence:
         lab = np.ascontiguousarray(labels, dtype=np.int8)
         if t.ndim != 1 or lab.shape != t.shape:
             raise EcgValueError(f"times_s/labels: expected two 1-D arrays of equal length, got {t.shape} and {lab.shape}")
-        if t.size and (not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0)):
+        # strictly increasing with finite ends: finite throughout (a NaN inside breaks the increase)
+        if t.size and not (np.isfinite(t[0]) and np.isfinite(t[-1]) and (np.diff(t) > 0).all()):
             raise EcgValueError("times_s: expected finite, strictly increasing beat times in s")
         ok = np.ones(max(t.size - 1, 0), dtype=bool)
         if t.size > 1:
@@ -295,6 +296,8 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
     t = seq.times_s
     out: list[Finding] = []
     is_v = seq.labels == BeatClass.VENTRICULAR
+    if not is_v.any():
+        return out
     # a V beat in an unreadable interval on both sides is not evidence
     v_starts, v_ends = _runs(is_v)
     n_runs_slow = 0
@@ -330,8 +333,6 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
             )
         )
     n_v = int(np.count_nonzero(is_v))
-    if n_v == 0:
-        return out
     sym = _SYMBOLS[seq.labels].tobytes().decode("ascii")
     n_known = int(np.count_nonzero(seq.labels != BeatClass.UNKNOWN))
     burden = n_v / max(n_known, 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,28 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+def _ensure_wal(cur: Any) -> None:
+    """Put the database in WAL mode (persistent in the file) unless it already is.
+
+    Switching the journal mode needs an exclusive lock, and SQLite answers "database is locked" at once,
+    without the busy handler, when another connection -- e.g. a second run starting on a new database --
+    holds the file at that moment. So the mode is read first (no lock) and the switch is retried until
+    the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.5)
+
+
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     # pysqlite's implicit transactions start lazily and deferred; a deferred transaction that reads
     # then writes can fail at once with SQLITE_BUSY. Beginning every transaction IMMEDIATE takes the
@@ -34,7 +58,7 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _ensure_wal(cur)
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         if read_only:
