@@ -1,8 +1,9 @@
-"""Small statistics for the per-record Python glue (private).
+"""Order statistics shared by the ECG kernels and the per-record Python glue (private).
 
-``numpy.median`` costs about 7 us per call whatever the size (dispatch, NaN checks, partition set-up);
-a compiled median of a few dozen RR intervals costs well under 1 us, which matters when a 30-s record is
-screened in a fraction of a millisecond.
+:func:`median` is for Python callers: ``numpy.median`` costs about 7 us per call whatever the size
+(dispatch, NaN checks, partition set-up), a compiled median of a few dozen RR intervals well under 1 us,
+which matters when a 30-s record is screened in a fraction of a millisecond. :func:`select` and
+:func:`median_inplace` are for Numba kernels (signal quality, rhythm windows): exact, in place, no allocation.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["median", "median_inplace"]
+__all__ = ["median", "median_inplace", "select"]
 
 
 @njit(cache=True)
@@ -24,39 +25,61 @@ def median(x: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def median_inplace(a: np.ndarray, n: int) -> float:  # pragma: no cover - compiled
-    """Median of ``a[:n]`` (``n >= 1``, no NaN), as ``numpy.median``; reorders ``a[:n]``, allocates nothing.
+def _partition(a: np.ndarray, lo: int, hi: int, pivot: float, or_equal: bool) -> int:  # pragma: no cover
+    """Branchless Lomuto partition of ``a[lo:hi]``: values ``< pivot`` (``<= pivot`` when ``or_equal``) first;
+    return where the rest starts. No data-dependent branch, so random data costs no mispredictions."""
+    j = lo
+    if or_equal:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x <= pivot
+    else:
+        for i in range(lo, hi):
+            x = a[i]
+            a[i] = a[j]
+            a[j] = x
+            j += x < pivot
+    return j
 
-    Quickselect (Hoare partition, middle pivot) for the lower middle; for even ``n`` the upper middle
-    is the smallest value above it.
+
+@njit(cache=True)
+def select(a: np.ndarray, n: int, r: int) -> float:
+    """Rearrange ``a[:n]`` in place so that ``a[r]`` is the value of rank ``r`` (ascending), ``a[:r]`` the
+    smaller or equal ones and ``a[r:]`` the larger or equal ones; return ``a[r]``.
+
+    Quickselect (Hoare, CACM 4:321, 1961) with a median-of-three pivot and a three-way split (below /
+    equal to / above the pivot, two branchless Lomuto passes), so runs of equal values cannot make it
+    quadratic.
     """
-    k = (n - 1) // 2
     lo = 0
-    hi = n - 1
-    while lo < hi:
-        pivot = a[(lo + hi) // 2]
-        i = lo
-        j = hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if k <= j:
+    hi = n
+    while hi - lo > 1:
+        x0 = a[lo]
+        x1 = a[(lo + hi) >> 1]
+        x2 = a[hi - 1]
+        pivot = max(min(x0, x1), min(max(x0, x1), x2))
+        j = _partition(a, lo, hi, pivot, False)
+        if r < j:
             hi = j
-        elif k >= i:
-            lo = i
-        else:
-            break
-    low = a[k]
-    if n % 2 == 1:
-        return low
-    high = a[k + 1]
-    for i in range(k + 2, n):
-        if a[i] < high:
-            high = a[i]
-    return (low + high) / 2.0
+            continue
+        e = _partition(a, j, hi, pivot, True)
+        if r < e:
+            return a[r]
+        lo = e
+    return a[r]
+
+
+@njit(cache=True)
+def median_inplace(a: np.ndarray, n: int) -> float:
+    """Median of ``a[:n]`` (``n >= 1``, no NaN; rearranges it, allocates nothing), as :func:`numpy.median`:
+    the mean of the two middle values for an even ``n``."""
+    r = n // 2
+    upper = select(a, n, r)
+    if n % 2:
+        return upper
+    lower = a[0]
+    for i in range(1, r):  # the largest of the r smaller values
+        lower = max(lower, a[i])
+    return (lower + upper) / 2

@@ -2,7 +2,7 @@
 
 The record is cut into windows of ``window_s`` (default 4 s) advanced by ``step_s``
 (default 2 s). For every window and lead, features are computed in Numba
-(:mod:`ecg._quality_kernels`) on the screening signal (:func:`ecg.preprocess.screening_signal`:
+(:mod:`ecg._quality_kernels`, graded in :mod:`ecg._quality_grading`) on the screening signal (:func:`ecg.preprocess.screening_signal`:
 0.5-40 Hz, mains notch, one causal pass at >= 120 Hz; a full :func:`ecg.preprocess` result is
 accepted too):
 
@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _quality_kernels as qk
+from . import _quality_grading as qg
 from .errors import EcgValueError
 from .preprocess import PreprocessedEcg, check_fs, screening_signal
 
@@ -171,7 +171,7 @@ def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
 
 
 def _params(*values: float) -> np.ndarray:
-    """The thresholds as the read-only float64 array :func:`ecg._quality_kernels.grade_windows` takes."""
+    """The thresholds as the read-only float64 array :func:`ecg._quality_grading.grade_windows` takes."""
     try:
         return _params_cached(*values)
     except TypeError:  # an unhashable number (a 0-d array): not cached
@@ -337,7 +337,7 @@ def assess_quality(
     )
     step_s = hop / fs_y  # the segment length actually used
     (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
-     flagged) = qk.assess(
+     flagged) = qg.assess(
         y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats_arr,
         max(2, int(round(0.1 * fs_y))), beats is not None, params, n_segments, step_s, duration_s,
         acceptable_weight, min_readable_fraction,
