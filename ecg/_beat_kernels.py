@@ -747,18 +747,7 @@ def classify(
             if score_dom > 0.01:
                 dom = alt
     dom_t = templates[dom]
-    corr = np.empty(n_beats)
-    m_core = max(n - 2 * lag, 0)
-    tc = np.zeros(m_core)
-    t_ss, t_energy = _center(dom_t, lag, tc) if m_core > 0 else (0.0, 0.0)
-    block = 64
-    wt = np.empty((n, block))
-    s1 = np.empty((n + 1, block))
-    s2 = np.empty((n + 1, block))
-    acc = np.empty((2 * lag + 1, block))
-    lag_of = np.empty(n_beats, dtype=np.int64)
-    for k0 in range(0, n_beats, block):
-        correlate_block(win, k0, min(block, n_beats - k0), tc, t_ss, t_energy, lag, wt, s1, s2, acc, corr, lag_of)
+    corr = aligned_correlation(win, dom_t, lag)[0]
     lo_c, hi_c = lag, n - lag
     dom_ptp = 0.0
     if hi_c > lo_c:

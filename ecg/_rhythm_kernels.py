@@ -1,7 +1,8 @@
 """Numba kernels of the rhythm analysis (private; inputs are validated by :mod:`ecg.af` and :mod:`ecg.rhythm`).
 
 :func:`af_window_statistics` computes, for every sliding window of RR intervals, exactly what
-:func:`ecg.af.af_statistics` computes for one window (that Python function is its reference).
+:func:`ecg.af.af_statistics` gives for one window (it calls this kernel with a single window; the
+plain-NumPy reference lives in ``tests/ecg/af_reference.py``).
 """
 
 from __future__ import annotations

@@ -191,57 +191,26 @@ def af_statistics(
     """:class:`AfStatistics` of RR intervals ``rr_s`` (s) using only successive pairs of ``clean`` intervals.
 
     ``p_wave_corr`` (one per beat, ``len(rr_s) + 1``) adds the P-wave evidence. Returns ``None`` when
-    fewer than ``min_pairs`` clean pairs exist.
+    fewer than ``min_pairs`` clean pairs exist. Computed by the window kernel of the long-record path
+    (:func:`ecg._rhythm_kernels.af_window_statistics`, one window over all intervals): a 30-s record costs
+    a few microseconds.
+
+    Raises
+    ------
+    EcgValueError
+        If the arrays are not 1-D of matching lengths.
     """
-    rr = np.asarray(rr_s, dtype=np.float64)
-    ok = np.asarray(clean, dtype=bool)
-    pair = ok[:-1] & ok[1:]
-    if np.count_nonzero(pair) < min_pairs:
-        return None
-    drr = np.abs(np.diff(rr))[pair]
-    med = float(np.median(rr[ok]))
-    pattern = float("nan")
-    for k in (2, 3):
-        if rr.size > k + 2:
-            sel = ok[k:] & ok[:-k]
-            if np.count_nonzero(sel) >= 4:
-                lagged = float(np.median(np.abs(rr[k:] - rr[:-k])[sel]) / med)
-                pattern = lagged if not np.isfinite(pattern) else min(pattern, lagged)
-    tpr = float("nan")
-    trip = ok[:-2] & ok[1:-1] & ok[2:]
-    if np.count_nonzero(trip) >= 4:
-        d1, d2 = np.diff(rr)[:-1], np.diff(rr)[1:]
-        tpr = float(np.mean((d1 * d2 < 0)[trip]))
-    pw = float("nan")
-    if p_wave_corr is not None:
-        beat_ok = np.zeros(rr.size + 1, dtype=bool)
-        beat_ok[:-1] |= ok
-        beat_ok[1:] |= ok
-        vals = np.asarray(p_wave_corr)[beat_ok]
-        vals = vals[np.isfinite(vals)]
-        if vals.size >= 4:
-            pw = float(np.median(vals))
-    return AfStatistics(
-        median_drr_ratio=float(np.median(drr) / med),
-        irregular_fraction=float(np.mean(drr > _AF_BIG_DRR * med)),
-        n_pairs=int(drr.size),
-        mean_rate_bpm=float(60.0 / np.mean(rr[ok])),
-        pattern_ratio=pattern,
-        p_wave_corr=pw,
-        turning_point_ratio=tpr,
-    )
-
-
-def _record_statistics(
-    rr: np.ndarray, clean: np.ndarray, p_wave_corr: np.ndarray | None, min_pairs: int
-) -> AfStatistics | None:
-    """:func:`af_statistics` of a whole record through the window kernel (one window; same values, a
-    fraction of the per-call cost of the NumPy version on a 30-s record)."""
-    pw = np.full(rr.size + 1, np.nan) if p_wave_corr is None else np.ascontiguousarray(p_wave_corr, dtype=np.float64)
-    row = _rk.af_window_statistics(
-        np.ascontiguousarray(rr, dtype=np.float64), np.ascontiguousarray(clean, dtype=np.bool_), pw,
-        np.zeros(1, dtype=np.int64), rr.size, min_pairs,
-    )[0]
+    rr = np.ascontiguousarray(rr_s, dtype=np.float64)
+    ok = np.ascontiguousarray(clean, dtype=np.bool_)
+    if rr.ndim != 1 or ok.shape != rr.shape:
+        raise EcgValueError(f"rr_s/clean: expected two 1-D arrays of equal length, got {rr.shape} and {ok.shape}")
+    if p_wave_corr is None:
+        pw = np.full(rr.size + 1, np.nan)
+    else:
+        pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
+        if pw.shape != (rr.size + 1,):
+            raise EcgValueError(f"p_wave_corr: expected {rr.size + 1} values (one per beat), got shape {pw.shape}")
+    row = _rk.af_window_statistics(rr, ok, pw, np.zeros(1, dtype=np.int64), rr.size, min_pairs)[0]
     if not row[2] >= min_pairs:
         return None
     return AfStatistics(float(row[0]), float(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]), float(row[6]))
@@ -281,7 +250,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         if np.count_nonzero(clean) < _AF_MIN_CLEAN_SHARE * n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
             return []
-        stats = _record_statistics(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
+        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=_AF_SHORT_MIN_PAIRS)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
             f = f_wave_fraction(atrial, seq.labels == BeatClass.NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
