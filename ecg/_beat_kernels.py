@@ -13,6 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._stats import median_sorted, merge_network, sort_columns
+
 __all__ = [
     "cluster_beats",
     "aligned_correlation",
@@ -21,8 +23,6 @@ __all__ = [
     "sharp_deflections",
     "beat_windows",
     "running_median",
-    "merge_network",
-    "sort_columns",
     "pacer_spikes",
     "any_nonfinite",
     "p_wave_consistency",
@@ -437,59 +437,6 @@ def _width_samples(row: np.ndarray, n_leads: int, pre: int, max_gap: int, energy
 
 
 @numba.njit(cache=True)
-def _median_sorted(v: np.ndarray) -> float:
-    """Median of a sorted 1-D array (mean of the two middle values for an even size, as NumPy)."""
-    m = v.shape[0]
-    h = m // 2
-    if m % 2:
-        return v[h]
-    return (v[h - 1] + v[h]) / 2.0
-
-
-@numba.njit(cache=True)
-def merge_network(m: int) -> np.ndarray:
-    """Comparators ``(n, 2)`` (low index first) of Batcher's odd-even merge sort of ``m`` values."""
-    pairs = np.empty((max(m * m, 1), 2), dtype=np.int64)
-    n = 0
-    p = 1
-    while p < m:
-        k = p
-        while k >= 1:
-            j = k % p
-            while j + k < m:
-                for i in range(min(k, m - j - k)):
-                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
-                        pairs[n, 0] = i + j
-                        pairs[n, 1] = i + j + k
-                        n += 1
-                j += 2 * k
-            k //= 2
-        p *= 2
-    return pairs[:n].copy()
-
-
-@numba.njit(cache=True)
-def sort_columns(buf: np.ndarray, pairs: np.ndarray, c0: int, c1: int) -> None:
-    """Sort the columns ``c0:c1`` of ``buf`` in place through the comparators ``pairs`` (:func:`merge_network`
-    of the number of rows to sort). The comparators do not depend on the data, so each one runs over all
-    columns at once (contiguous, branch-free, vectorised): much faster than one sort per column."""
-    for q in range(pairs.shape[0]):
-        a = buf[pairs[q, 0]]
-        b = buf[pairs[q, 1]]
-        for c in range(c0, c1):
-            u = a[c]
-            v = b[c]
-            a[c] = u if u <= v else v
-            b[c] = v if u <= v else u
-
-
-@numba.njit(cache=True)
-def _sort_rows(buf: np.ndarray, m: int) -> None:
-    """Sort every column of ``buf[:m]`` in place (:func:`sort_columns` with Batcher's network)."""
-    sort_columns(buf, merge_network(m), 0, buf.shape[1])
-
-
-@numba.njit(cache=True)
 def _cut(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, start: int, width: int, out: np.ndarray) -> None:
     """``out`` = lead by lead, rows ``start .. start + width`` of ``x[::xstep]`` (``nx`` rows), 0 outside
     and for non-finite samples."""
@@ -730,7 +677,7 @@ def classify(
         if start[j + 1] > start[j]:
             part = buf[start[j] : start[j + 1]]
             part.sort()
-            c_prem[j] = _median_sorted(part)
+            c_prem[j] = median_sorted(part)
 
     # dominant cluster: the most populous; on a near tie (bigeminy) the narrower, less premature one
     dom = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._beat_kernels import merge_network, sort_columns
+from ._stats import merge_network, sort_columns
 
 __all__ = ["finite_share_and_box", "median_of_rows", "spatial_velocity", "tangent_t_ends"]
 

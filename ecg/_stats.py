@@ -4,6 +4,9 @@
 (dispatch, NaN checks, partition set-up), a compiled median of a few dozen RR intervals well under 1 us,
 which matters when a 30-s record is screened in a fraction of a millisecond. :func:`select` and
 :func:`median_inplace` are for Numba kernels (signal quality, rhythm windows): exact, in place, no allocation.
+:func:`merge_network` / :func:`sort_columns` sort many short columns at once through one data-independent
+comparator network (Batcher's odd-even merge sort): P-wave medians of the beat classifier, median beats of
+the interval measurement.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["median", "median_inplace", "select"]
+__all__ = ["median", "median_inplace", "median_sorted", "merge_network", "select", "sort_columns", "sort_rows"]
 
 
 @njit(cache=True)
@@ -83,3 +86,56 @@ def median_inplace(a: np.ndarray, n: int) -> float:
     for i in range(1, r):  # the largest of the r smaller values
         lower = max(lower, a[i])
     return (lower + upper) / 2
+
+
+@njit(cache=True)
+def median_sorted(v: np.ndarray) -> float:
+    """Median of a sorted 1-D array (mean of the two middle values for an even size, as NumPy)."""
+    m = v.shape[0]
+    h = m // 2
+    if m % 2:
+        return v[h]
+    return (v[h - 1] + v[h]) / 2.0
+
+
+@njit(cache=True)
+def merge_network(m: int) -> np.ndarray:
+    """Comparators ``(n, 2)`` (low index first) of Batcher's odd-even merge sort of ``m`` values."""
+    pairs = np.empty((max(m * m, 1), 2), dtype=np.int64)
+    n = 0
+    p = 1
+    while p < m:
+        k = p
+        while k >= 1:
+            j = k % p
+            while j + k < m:
+                for i in range(min(k, m - j - k)):
+                    if (i + j) // (2 * p) == (i + j + k) // (2 * p):
+                        pairs[n, 0] = i + j
+                        pairs[n, 1] = i + j + k
+                        n += 1
+                j += 2 * k
+            k //= 2
+        p *= 2
+    return pairs[:n].copy()
+
+
+@njit(cache=True)
+def sort_columns(buf: np.ndarray, pairs: np.ndarray, c0: int, c1: int) -> None:
+    """Sort the columns ``c0:c1`` of ``buf`` in place through the comparators ``pairs`` (:func:`merge_network`
+    of the number of rows to sort). The comparators do not depend on the data, so each one runs over all
+    columns at once (contiguous, branch-free, vectorised): much faster than one sort per column."""
+    for q in range(pairs.shape[0]):
+        a = buf[pairs[q, 0]]
+        b = buf[pairs[q, 1]]
+        for c in range(c0, c1):
+            u = a[c]
+            v = b[c]
+            a[c] = u if u <= v else v
+            b[c] = v if u <= v else u
+
+
+@njit(cache=True)
+def sort_rows(buf: np.ndarray, m: int) -> None:
+    """Sort every column of ``buf[:m]`` in place (:func:`sort_columns` with Batcher's network)."""
+    sort_columns(buf, merge_network(m), 0, buf.shape[1])
