@@ -44,7 +44,7 @@ import numpy as np
 import wfdb
 
 from benchmarks._common import SHARED_DATA, machine_info, time_best, write_result
-from ecg.af import _clean_intervals, af_statistics
+from ecg.af import af_statistics
 from ecg.atrial import AtrialSignal, atrial_signal, f_wave_fraction
 from ecg.beats import BeatClass
 from ecg.evaluation import pool_scores, score_detections
@@ -140,7 +140,7 @@ def _atrial_cost_cinc(inputs: dict[str, Any]) -> dict[str, Any]:
             continue
         seq, atrial, _ = inp
         build_us.append(1e6 * time_best(lambda: atrial_signal(atrial.signal, atrial.fs, atrial.beats), repeat=5, min_time_s=0.005))
-        clean = _clean_intervals(seq)
+        clean = seq.clean
         st = af_statistics(seq.rr_s, clean, seq.p_wave_corr, min_pairs=8)
         if st is None or not st.needs_atrial_evidence(settings):
             continue

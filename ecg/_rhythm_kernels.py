@@ -12,7 +12,7 @@ import numpy as np
 
 from ._stats import median_inplace
 
-__all__ = ["af_window_statistics", "window_rate_statistics"]
+__all__ = ["af_window_statistics", "window_rate_statistics", "runs", "repeating_pattern"]
 
 _BIG_DRR = 0.10
 
@@ -114,3 +114,58 @@ def window_rate_statistics(rr: np.ndarray, ok: np.ndarray, lo: np.ndarray, hi: n
         out[k, 1] = total
         out[k, 2] = m
     return out
+
+
+@numba.njit(cache=True)
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and (exclusive) end indices (int64) of the runs of True in a 1-D boolean array."""
+    n = mask.size
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    ends = np.empty(n // 2 + 1, dtype=np.int64)
+    k = 0
+    inside = False
+    for i in range(n):
+        if mask[i] and not inside:
+            starts[k] = i
+            inside = True
+        elif not mask[i] and inside:
+            ends[k] = i
+            k += 1
+            inside = False
+    if inside:
+        ends[k] = n
+        k += 1
+    return starts[:k], ends[:k]
+
+
+@numba.njit(cache=True)
+def repeating_pattern(labels: np.ndarray, period: int, normal: int, ectopic: int, min_repeats: int) -> tuple[int, int]:
+    """Episodes of ``min_repeats`` or more back-to-back repeats of ``normal * (period - 1) + ectopic`` in ``labels``.
+
+    Scans left to right and takes the longest episode at each position, without overlap: the matches of the
+    regular expression ``(?:N{period-1}V){min_repeats,}`` on the label string (bigeminy: period 2, trigeminy: 3).
+    Returns ``(n_episodes, n_repeats)``: the number of episodes and the repeats (ectopic beats) they hold.
+    """
+    n = labels.size
+    n_episodes = 0
+    n_repeats = 0
+    i = 0
+    while i + period * min_repeats <= n:
+        reps = 0
+        j = i
+        while j + period <= n:
+            ok = labels[j + period - 1] == ectopic
+            for m in range(period - 1):
+                if labels[j + m] != normal:
+                    ok = False
+            if not ok:
+                break
+            reps += 1
+            j += period
+        if reps >= min_repeats:
+            n_episodes += 1
+            n_repeats += reps
+            i = j
+        else:
+            i += 1
+    return n_episodes, n_repeats

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ from . import _rhythm_kernels as _rk
 from .atrial import AtrialSignal, f_wave_fraction
 from .beats import BeatClass
 from .errors import EcgValueError
-from .findings import Finding, FindingCode
+from .findings import Finding, FindingCode, clamp
 from .settings import ScreeningSettings
 
 if TYPE_CHECKING:  # ecg.rhythm imports this module; the type is only needed for annotations
@@ -77,6 +78,7 @@ _AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that mu
 _AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
 _AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
 _AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
+_NORMAL = int(BeatClass.NORMAL)  # compared with int8 label arrays (an IntEnum member is slow there)
 _AF_F_ABSENT = 0.5  # f-wave fraction below this share of ScreeningSettings.af_f_wave_fraction: no f waves
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +140,10 @@ class AfStatistics:
         """
         irr = self.irregularity(settings)
         smooth = self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE
-        p_present = bool(np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
+        p_present = bool(math.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
         f = self.f_wave_fraction
-        f_present = bool(np.isfinite(f) and f >= settings.af_f_wave_fraction)
-        f_absent = bool(np.isfinite(f) and f < _AF_F_ABSENT * settings.af_f_wave_fraction)
+        f_present = bool(math.isfinite(f) and f >= settings.af_f_wave_fraction)
+        f_absent = bool(math.isfinite(f) and f < _AF_F_ABSENT * settings.af_f_wave_fraction)
         if irr < 1.0:
             return bool(irr >= settings.af_moderate_irregularity and f_present and not p_present and not smooth)
         if smooth:
@@ -171,18 +173,12 @@ class AfStatistics:
             return False
         if self.n_pairs >= _AF_TPR_MIN_PAIRS and self.turning_point_ratio < _AF_SMOOTH_TPR_ALONE:
             return False
-        p_present = bool(np.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
+        p_present = bool(math.isfinite(self.p_wave_corr) and self.p_wave_corr >= settings.af_p_wave_corr)
         return p_present if irr >= 1.0 else not p_present
 
     def confidence(self, settings: ScreeningSettings) -> float:
         """How far past the thresholds (0.5 at the threshold, towards 1 at twice it)."""
-        return float(np.clip(0.5 * self.irregularity(settings), 0.0, 1.0))
-
-
-def _clean_intervals(seq: BeatSequence) -> np.ndarray:
-    """Intervals whose both beats are normal (not ectopic) and that lie in readable signal."""
-    ectopic = seq.labels != BeatClass.NORMAL  # supraventricular, ventricular, paced or unknown
-    return seq.interval_ok & ~(ectopic[:-1] | ectopic[1:]) if seq.n_beats > 1 else np.zeros(0, dtype=bool)
+        return clamp(0.5 * self.irregularity(settings), 0.0, 1.0)
 
 
 def af_statistics(
@@ -204,13 +200,18 @@ def af_statistics(
     ok = np.ascontiguousarray(clean, dtype=np.bool_)
     if rr.ndim != 1 or ok.shape != rr.shape:
         raise EcgValueError(f"rr_s/clean: expected two 1-D arrays of equal length, got {rr.shape} and {ok.shape}")
-    if p_wave_corr is None:
-        pw = np.full(rr.size + 1, np.nan)
-    else:
+    pw = None
+    if p_wave_corr is not None:
         pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
         if pw.shape != (rr.size + 1,):
             raise EcgValueError(f"p_wave_corr: expected {rr.size + 1} values (one per beat), got shape {pw.shape}")
-    row = _rk.af_window_statistics(rr, ok, pw, np.zeros(1, dtype=np.int64), rr.size, min_pairs)[0]
+    return _one_window(rr, ok, pw, min_pairs)
+
+
+def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, min_pairs: int) -> AfStatistics | None:
+    """:func:`af_statistics` of validated, contiguous arrays (``p_wave`` one per beat, or ``None``)."""
+    pw = np.full(rr.size + 1, np.nan) if p_wave is None else p_wave
+    row = _rk.af_window_statistics(rr, clean, pw, np.zeros(1, dtype=np.int64), rr.size, min_pairs)[0]
     if not row[2] >= min_pairs:
         return None
     return AfStatistics(float(row[0]), float(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]), float(row[6]))
@@ -241,7 +242,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
     if seq.n_beats < 8:
         return []
     rr = seq.rr_s
-    clean = _clean_intervals(seq)
+    clean = seq.clean
     if seq.duration_s <= settings.short_record_s:
         # a short record is judged as a whole, but only on enough evidence: >= _AF_SHORT_MIN_PAIRS successive
         # clean RR pairs, and clean intervals making up at least half of the readable ones (else the verdict
@@ -250,9 +251,9 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         if np.count_nonzero(clean) < _AF_MIN_CLEAN_SHARE * n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
             return []
-        stats = af_statistics(rr, clean, seq.p_wave_corr, min_pairs=_AF_SHORT_MIN_PAIRS)
+        stats = _one_window(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
-            f = f_wave_fraction(atrial, seq.labels == BeatClass.NORMAL, clean)
+            f = f_wave_fraction(atrial, seq.labels == _NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
             stats = dataclasses.replace(stats, f_wave_fraction=f)
         if stats is None or not stats.is_af(settings):
@@ -287,7 +288,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         # undecided windows (and only those) ask the atrial activity; not where the record's own sinus P-wave
         # level or marginal signal already rule the window out
         need = valid & _needs_atrial_evidence(table, settings) & ~sinus_level & ~weak_in_noise
-        normal = seq.labels == BeatClass.NORMAL
+        normal = seq.labels == _NORMAL
         for k in np.flatnonzero(need):
             s0 = int(starts[k])
             window = AtrialSignal(atrial.signal, atrial.fs, atrial.beats[s0 : s0 + w + 1], atrial.lead)
@@ -300,7 +301,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
     af = (cover > 0) & (votes >= 0.5 * cover)
     af &= seq.interval_ok
     out = []
-    starts, ends = _runs(_close_gaps(af, seq.times_s, max_gap_s=_AF_MERGE_GAP_S))
+    starts, ends = _rk.runs(_close_gaps(af, seq.times_s, max_gap_s=_AF_MERGE_GAP_S))
     for a, b in zip(starts, ends):
         if seq.times_s[b] - seq.times_s[a] < settings.af_min_duration_s:
             continue
@@ -382,7 +383,7 @@ def _needs_atrial_evidence(table: np.ndarray, settings: ScreeningSettings) -> np
 def _close_gaps(mask: np.ndarray, times_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     """Fill runs of False shorter than ``max_gap_s`` between two runs of True (interval mask)."""
     out = mask.copy()
-    starts, ends = _runs(~mask)
+    starts, ends = _rk.runs(~mask)
     for a, b in zip(starts, ends):
         if a == 0 or b == mask.size:
             continue
@@ -405,13 +406,6 @@ def _af_finding(seq: BeatSequence, a: int, b: int, stats: AfStatistics, settings
             "p_wave_corr": stats.p_wave_corr,
             "n_beats": int(b - a + 1),
         }
-        | ({"f_wave_fraction": stats.f_wave_fraction} if np.isfinite(stats.f_wave_fraction) else {}),
+        | ({"f_wave_fraction": stats.f_wave_fraction} if math.isfinite(stats.f_wave_fraction) else {}),
         confidence=stats.confidence(settings),
     )
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and (exclusive) end indices of the runs of True in a 1-D boolean array."""
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)

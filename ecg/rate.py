@@ -67,7 +67,7 @@ def _usable_rr(
 ) -> tuple[np.ndarray, np.ndarray]:
     """RR intervals (s) of increasing beat times and which of them are usable: inside
     ``[min_rr_s, max_rr_s]`` and not overlapping an ``exclude`` range (validated ``(start_s, end_s)``)."""
-    rr = np.diff(times_s)
+    rr = times_s[1:] - times_s[:-1]
     usable = (rr >= min_rr_s) & (rr <= max_rr_s)
     for lo, hi in exclude:
         usable &= (times_s[1:] <= lo) | (times_s[:-1] >= hi)

@@ -24,18 +24,18 @@ Methods
 from __future__ import annotations
 
 import logging
-import re
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _rhythm_kernels as _rk
 from ._stats import median
-from .af import AfStatistics, _clean_intervals, af_findings, af_statistics
+from .af import AfStatistics, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
-from .findings import Finding, FindingCode
+from .findings import Finding, FindingCode, clamp
 from .settings import ScreeningSettings
 
 __all__ = [
@@ -51,7 +51,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_SYMBOLS = np.frombuffer(b"NSVPQ", dtype=np.uint8)  # one letter per BeatClass value
+_NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICULAR), int(BeatClass.UNKNOWN)
+_PATTERN_MIN_REPEATS = 3  # bigeminy / trigeminy: at least three NV / NNV repeats in a row
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
 
@@ -75,6 +76,11 @@ class BeatSequence:
         Optional per-beat P-wave consistency (:attr:`ecg.beats.BeatClassification.p_wave_corr`).
     noisy
         Optional per-beat flag: the beat lies in a marginal (readable but not good) stretch.
+    rr_s
+        RR intervals in s (derived, one per interval).
+    clean
+        One per RR interval (derived): readable (``interval_ok``) and between two normal beats -- the
+        intervals the rate and AF measures use.
     """
 
     times_s: np.ndarray
@@ -84,6 +90,18 @@ class BeatSequence:
     leads: tuple[str, ...] = ()
     p_wave_corr: np.ndarray | None = None
     noisy: np.ndarray | None = None
+    rr_s: np.ndarray = field(init=False, repr=False)
+    clean: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        t, ok = self.times_s, self.interval_ok
+        if t.size < 2:
+            object.__setattr__(self, "rr_s", np.zeros(0))
+            object.__setattr__(self, "clean", np.zeros(0, dtype=bool))
+            return
+        normal = self.labels == _NORMAL  # an int constant: comparing with the IntEnum member is slow
+        object.__setattr__(self, "rr_s", t[1:] - t[:-1])
+        object.__setattr__(self, "clean", ok & normal[:-1] & normal[1:])
 
     @classmethod
     def build(
@@ -103,17 +121,18 @@ class BeatSequence:
         if t.ndim != 1 or lab.shape != t.shape:
             raise EcgValueError(f"times_s/labels: expected two 1-D arrays of equal length, got {t.shape} and {lab.shape}")
         # strictly increasing with finite ends: finite throughout (a NaN inside breaks the increase)
-        if t.size and not (np.isfinite(t[0]) and np.isfinite(t[-1]) and (np.diff(t) > 0).all()):
+        if t.size and not (math.isfinite(t[0]) and math.isfinite(t[-1]) and (t[1:] > t[:-1]).all()):
             raise EcgValueError("times_s: expected finite, strictly increasing beat times in s")
-        ok = np.ones(max(t.size - 1, 0), dtype=bool)
         if t.size > 1:
-            unknown = lab == BeatClass.UNKNOWN
-            ok &= ~(unknown[:-1] | unknown[1:])
+            known = lab != _UNKNOWN
+            ok = known[:-1] & known[1:]
             for start, end in unreadable_ranges:
-                ok &= ~((t[:-1] < end) & (t[1:] > start))
+                ok &= (t[:-1] >= end) | (t[1:] <= start)
+        else:
+            ok = np.ones(0, dtype=bool)
         pw = None
         if p_wave_corr is not None:
-            pw = np.asarray(p_wave_corr, dtype=np.float64)
+            pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
             if pw.shape != t.shape:
                 raise EcgValueError(f"p_wave_corr: expected {t.size} values, got shape {pw.shape}")
         nz = None
@@ -124,21 +143,9 @@ class BeatSequence:
         return cls(t, lab, ok, float(duration_s), tuple(leads), pw, nz)
 
     @property
-    def rr_s(self) -> np.ndarray:
-        """RR intervals in s."""
-        return np.diff(self.times_s)
-
-    @property
     def n_beats(self) -> int:
         """Number of beats."""
         return int(self.times_s.size)
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and (exclusive) end indices of the runs of True in a 1-D boolean array."""
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
 def heart_rate_bpm(seq: BeatSequence) -> float | None:
@@ -171,13 +178,14 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
     ectopy does not read as tachycardia; a VT run is its own finding.
     """
     rr = seq.rr_s
-    ok = _clean_intervals(seq)
+    ok = seq.clean
     if np.count_nonzero(ok) < 4:
         return []
     if seq.duration_s <= settings.short_record_s:
-        if np.sum(rr[ok]) < 0.4 * seq.duration_s:
+        rr_ok = rr[ok]
+        if rr_ok.sum() < 0.4 * seq.duration_s:
             return []
-        bpm = 60.0 / median(rr[ok])
+        bpm = 60.0 / median(rr_ok)
         code = _rate_class(bpm, settings)
         if code is None:
             return []
@@ -201,7 +209,7 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
         }
     out: list[Finding] = []
     for code, hit in hits.items():
-        r_starts, r_ends = _runs(hit)
+        r_starts, r_ends = _rk.runs(hit)
         for a, b in zip(r_starts, r_ends):
             t0, t1 = starts[a], min(starts[b - 1] + win, seq.duration_s)
             vals = bpms[a:b]
@@ -226,7 +234,7 @@ def _rate_finding(
         end_s=t1,
         leads=seq.leads,
         values={"rate_bpm": bpm, "limit_bpm": limit},
-        confidence=float(np.clip(0.6 + 4.0 * margin, 0.0, 1.0)),
+        confidence=clamp(0.6 + 4.0 * margin, 0.0, 1.0),
     )
 
 
@@ -240,9 +248,9 @@ def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findi
     counts when it is readable too (passed in as ``seq.interval_ok`` by the caller for inner gaps only).
     """
     rr = seq.rr_s
-    if rr.size == 0:
-        return []
     ok = seq.interval_ok
+    if not (rr >= min(settings.pause_s, settings.asystole_s)).any():
+        return []
     out: list[Finding] = []
     asys = ok & (rr >= settings.asystole_s)
     for k in np.flatnonzero(asys):
@@ -253,7 +261,7 @@ def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findi
                 end_s=seq.times_s[k + 1],
                 leads=seq.leads,
                 values={"rr_s": float(rr[k])},
-                confidence=float(np.clip(0.7 + 0.1 * (rr[k] - settings.asystole_s), 0.0, 1.0)),
+                confidence=clamp(0.7 + 0.1 * (rr[k] - settings.asystole_s), 0.0, 1.0),
             )
         )
     pauses = ok & (rr >= settings.pause_s) & ~asys
@@ -267,7 +275,7 @@ def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findi
                 end_s=seq.times_s[k + 1],
                 leads=seq.leads,
                 values={"rr_s": float(rr[k]), "n_pauses": int(idx.size)},
-                confidence=float(np.clip(0.6 + 0.4 * (rr[k] - settings.pause_s), 0.0, 1.0)),
+                confidence=clamp(0.6 + 0.4 * (rr[k] - settings.pause_s), 0.0, 1.0),
             )
         )
     return out
@@ -295,11 +303,11 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         return []
     t = seq.times_s
     out: list[Finding] = []
-    is_v = seq.labels == BeatClass.VENTRICULAR
+    is_v = seq.labels == _VENTRICULAR
     if not is_v.any():
         return out
     # a V beat in an unreadable interval on both sides is not evidence
-    v_starts, v_ends = _runs(is_v)
+    v_starts, v_ends = _rk.runs(is_v)
     n_runs_slow = 0
     n_runs_noisy = 0
     for a, b in zip(v_starts, v_ends):
@@ -328,28 +336,27 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 end_s=t[b - 1],
                 leads=seq.leads,
                 values={"n_beats": int(n), "rate_bpm": rate},
-                confidence=float(np.clip(confidence, 0.0, 0.95)),
+                confidence=clamp(confidence, 0.0, 0.95),
                 detail=detail,
             )
         )
     n_v = int(np.count_nonzero(is_v))
-    sym = _SYMBOLS[seq.labels].tobytes().decode("ascii")
-    n_known = int(np.count_nonzero(seq.labels != BeatClass.UNKNOWN))
+    n_known = int(np.count_nonzero(seq.labels != _UNKNOWN))
     burden = n_v / max(n_known, 1)
     run_len = v_ends - v_starts
-    bigeminy = [m.span() for m in re.finditer(r"(?:NV){3,}", sym)]
-    trigeminy = [m.span() for m in re.finditer(r"(?:NNV){3,}", sym)]
-    big_beats = sum((e - s) // 2 for s, e in bigeminy)
-    tri_beats = sum((e - s) // 3 for s, e in trigeminy)
-    if bigeminy:
+    # (NV){3,} and (NNV){3,} on the label string: episodes and the V beats in them
+    n_big, big_beats = _rk.repeating_pattern(seq.labels, 2, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
+    n_tri, tri_beats = _rk.repeating_pattern(seq.labels, 3, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
+    n_couplets = int(np.count_nonzero(run_len == 2))
+    if n_big:
         pattern = "bigeminy"
-    elif trigeminy:
+    elif n_tri:
         pattern = "trigeminy"
-    elif np.any(run_len == 2):
+    elif n_couplets:
         pattern = "couplets"
     else:
         pattern = "isolated"
-    first, last = int(np.flatnonzero(is_v)[0]), int(np.flatnonzero(is_v)[-1])
+    first, last = int(v_starts[0]), int(v_ends[-1] - 1)
     out.append(
         Finding(
             FindingCode.PVC,
@@ -360,14 +367,14 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 "n_pvc": n_v,
                 "burden": burden,
                 "n_isolated": int(np.count_nonzero(run_len == 1)),
-                "n_couplets": int(np.count_nonzero(run_len == 2)),
+                "n_couplets": n_couplets,
                 "n_runs": int(np.count_nonzero(run_len >= settings.vt_min_beats)),
                 "n_slow_runs": n_runs_slow,
                 "n_runs_in_noise": n_runs_noisy,
                 "bigeminy_beats": int(big_beats),
                 "trigeminy_beats": int(tri_beats),
             },
-            confidence=float(np.clip(0.5 + 0.05 * n_v, 0.0, 0.95)),
+            confidence=clamp(0.5 + 0.05 * n_v, 0.0, 0.95),
             detail=pattern,
         )
     )

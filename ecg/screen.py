@@ -33,7 +33,7 @@ import numpy as np
 from .atrial import atrial_signal
 from .beats import BeatClass, BeatClassification, classify_beats
 from .errors import EcgValueError
-from .findings import Finding, FindingCode, format_clock
+from .findings import Finding, FindingCode, clamp, format_clock
 from .intervals import Intervals, measure_intervals
 from .preprocess import PreprocessedEcg, screening_signal, zero_phase_screening
 from .qrs import detect_qrs
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 _MIN_LEADS_FOR_INTERVALS = 3
 _DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
+_GOOD = int(QualityLevel.GOOD)  # compared with int8 level arrays (an IntEnum member is slow there)
+_PRIORITY_OF_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -210,6 +212,9 @@ def _reason(code: FindingCode, group: list[Finding], settings: ScreeningSettings
 def _prioritise(
     findings: list[Finding], settings: ScreeningSettings, heart_rate: float | None
 ) -> tuple[Priority, tuple[str, ...], tuple[Finding, ...]]:
+    if not findings:
+        rate = f" at {heart_rate:.0f} bpm" if heart_rate is not None else ""
+        return "routine", (f"No arrhythmia finding{rate}",), ()
     keyed = [(PRIORITY_RANK[settings.priority_of(policy_key(f, settings))], f) for f in findings]
     keyed.sort(key=lambda kf: (kf[0], kf[1].start_s))
     ordered = tuple(f for _, f in keyed)
@@ -222,12 +227,7 @@ def _prioritise(
         (rank, _reason(code, group, settings))
         for code, (rank, group) in sorted(groups.items(), key=lambda kv: kv[1][0])
     ]
-    if not keyed:
-        rate = f" at {heart_rate:.0f} bpm" if heart_rate is not None else ""
-        return "routine", (f"No arrhythmia finding{rate}",), ()
-    priority: Priority = min((r for r, _ in keyed))  # type: ignore[assignment]
-    priority = {v: k for k, v in PRIORITY_RANK.items()}[priority]  # type: ignore[index]
-    return priority, tuple(r for _, r in reasons), ordered
+    return _PRIORITY_OF_RANK[keyed[0][0]], tuple(r for _, r in reasons), ordered
 
 
 def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[Finding]:
@@ -343,9 +343,10 @@ def _judge_long_gaps(
     """
     if beats.size < 3:
         return seq
-    cand = np.flatnonzero(seq.rr_s >= settings.pause_s)
-    if cand.size == 0:
+    long = seq.rr_s >= settings.pause_s
+    if not long.any():
         return seq
+    cand = np.flatnonzero(long)
     fs = pre.fs
     x = pre.signal_2d()
     valid = pre.valid.reshape(x.shape)
@@ -404,7 +405,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                 end_s=record.duration_s,
                 leads=leads,
                 values={"readable_fraction": quality.readable_fraction},
-                confidence=float(np.clip(1.0 - quality.readable_fraction, 0.5, 1.0)),
+                confidence=clamp(1.0 - quality.readable_fraction, 0.5, 1.0),
             )
         )
         priority, reasons, ordered = _prioritise(findings, settings, None)
@@ -417,7 +418,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     usable = ~np.array(quality.lead_off, dtype=bool)
     levels = quality.segment_levels
     if levels.shape[0]:
-        marginal = (levels.max(axis=1) if levels.shape[1] > 1 else levels[:, 0]) < QualityLevel.GOOD
+        marginal = (levels.max(axis=1) if levels.shape[1] > 1 else levels[:, 0]) < _GOOD
         seg = np.minimum((times * (1.0 / quality.step_s)).astype(np.int64), levels.shape[0] - 1)
         noisy = marginal[seg]
     else:
@@ -453,7 +454,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                         end_s=record.duration_s,
                         leads=intervals.leads,
                         values={"qtc_ms": qtc, "qt_ms": intervals.qt_ms, "rate_bpm": intervals.heart_rate_bpm},
-                        confidence=float(np.clip(0.6 + (qtc - settings.qtc_ms) / 100.0, 0.0, 0.95)),
+                        confidence=clamp(0.6 + (qtc - settings.qtc_ms) / 100.0, 0.0, 0.95),
                         detail=settings.qtc_formula.value,
                     )
                 )

@@ -510,3 +510,33 @@ def test_synthetic_af_is_found():
 
     s = screen(synth_ecg(af_rr(60, 95, seed=44), atrial="f", seed=44).record)
     assert s.has(FindingCode.AF) and s.priority == "urgent"
+
+
+_LABEL_STRINGS = st.lists(st.sampled_from([0, 0, 0, 1, 2, 2, 4]), max_size=60).map(lambda v: np.array(v, dtype=np.int8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LABEL_STRINGS)
+def test_runs_kernel_matches_numpy_reference(labels):
+    from ecg import _rhythm_kernels as RK
+
+    mask = labels == int(BeatClass.VENTRICULAR)
+    edges = np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8))
+    starts, ends = RK.runs(mask)
+    np.testing.assert_array_equal(starts, np.flatnonzero(edges == 1))
+    np.testing.assert_array_equal(ends, np.flatnonzero(edges == -1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LABEL_STRINGS)
+def test_repeating_pattern_matches_regular_expression(labels):
+    """Bigeminy / trigeminy episodes are the matches of (NV){3,} / (NNV){3,} on the label string."""
+    import re
+
+    from ecg import _rhythm_kernels as RK
+
+    text = "".join("NSVPQ"[v] for v in labels)
+    for period, pattern in ((2, r"(?:NV){3,}"), (3, r"(?:NNV){3,}")):
+        spans = [m.span() for m in re.finditer(pattern, text)]
+        expected = (len(spans), sum((e - s) // period for s, e in spans))
+        assert RK.repeating_pattern(labels, period, 0, 2, 3) == expected
