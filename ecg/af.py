@@ -46,6 +46,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -217,7 +218,9 @@ def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, mi
     return AfStatistics(float(row[0]), float(row[1]), int(row[2]), float(row[3]), float(row[4]), float(row[5]), float(row[6]))
 
 
-def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: AtrialSignal | None = None) -> list[Finding]:
+def af_findings(
+    seq: BeatSequence, settings: ScreeningSettings, *, atrial: AtrialSignal | Callable[[], AtrialSignal] | None = None
+) -> list[Finding]:
     """AF findings: one record-level finding (short records) or episodes (long records).
 
     Parameters
@@ -229,16 +232,16 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
     atrial
         Optional signal for the atrial-activity evidence (:func:`ecg.atrial.atrial_signal`; its beats are
         those of ``seq``, at the signal's rate). Used for short records, and only where the RR and P-wave
-        evidence is undecided (:meth:`AfStatistics.needs_atrial_evidence`).
+        evidence is undecided (:meth:`AfStatistics.needs_atrial_evidence`). A zero-argument callable
+        returning it is called only then (:func:`ecg.screen` passes one: most records never need it).
 
     Raises
     ------
     EcgValueError
         If ``atrial`` is not an :class:`~ecg.atrial.AtrialSignal` with one beat per beat of ``seq``.
     """
-    if atrial is not None and (not isinstance(atrial, AtrialSignal) or atrial.beats.size != seq.n_beats):
-        got = f"{atrial.beats.size} beats" if isinstance(atrial, AtrialSignal) else type(atrial).__name__
-        raise EcgValueError(f"atrial: expected an AtrialSignal with the {seq.n_beats} beats of seq, got {got}")
+    if atrial is not None and not callable(atrial):
+        _check_atrial(atrial, seq.n_beats)
     if seq.n_beats < 8:
         return []
     rr = seq.rr_s
@@ -253,7 +256,7 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
             return []
         stats = _one_window(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
-            f = f_wave_fraction(atrial, seq.labels == _NORMAL, clean)
+            f = f_wave_fraction(_check_atrial(atrial, seq.n_beats), seq.labels == _NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
             stats = dataclasses.replace(stats, f_wave_fraction=f)
         if stats is None or not stats.is_af(settings):
@@ -289,6 +292,8 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
         # level or marginal signal already rule the window out
         need = valid & _needs_atrial_evidence(table, settings) & ~sinus_level & ~weak_in_noise
         normal = seq.labels == _NORMAL
+        if need.any():
+            atrial = _check_atrial(atrial, seq.n_beats)
         for k in np.flatnonzero(need):
             s0 = int(starts[k])
             window = AtrialSignal(atrial.signal, atrial.fs, atrial.beats[s0 : s0 + w + 1], atrial.lead)
@@ -311,6 +316,16 @@ def af_findings(seq: BeatSequence, settings: ScreeningSettings, *, atrial: Atria
             continue
         out.append(_af_finding(seq, a, b, stats, settings))
     return out
+
+
+def _check_atrial(atrial: AtrialSignal | Callable[[], AtrialSignal], n_beats: int) -> AtrialSignal:
+    """``atrial`` (called first when it is a callable), checked to be an AtrialSignal with ``n_beats`` beats."""
+    if callable(atrial) and not isinstance(atrial, AtrialSignal):
+        atrial = atrial()
+    if not isinstance(atrial, AtrialSignal) or atrial.beats.size != n_beats:
+        got = f"{atrial.beats.size} beats" if isinstance(atrial, AtrialSignal) else type(atrial).__name__
+        raise EcgValueError(f"atrial: expected an AtrialSignal with the {n_beats} beats of seq, got {got}")
+    return atrial
 
 
 def _window_counts(starts: np.ndarray, w: int, n: int) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .atrial import atrial_signal
+from .atrial import AtrialSignal, atrial_signal
 from .beats import BeatClass, BeatClassification, classify_beats
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, clamp, format_clock
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 _MIN_LEADS_FOR_INTERVALS = 3
 _DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
 _GOOD = int(QualityLevel.GOOD)  # compared with int8 level arrays (an IntEnum member is slow there)
+_POLICY_KEY_OF_CODE: dict[FindingCode, PolicyKey] = {code: PolicyKey(code.value) for code in FindingCode}
 _PRIORITY_OF_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
 
 
@@ -148,7 +149,7 @@ def policy_key(finding: Finding, settings: ScreeningSettings) -> PolicyKey:
         return PolicyKey.PVC_FREQUENT
     if finding.code is FindingCode.VT and finding.detail == "slow":
         return PolicyKey.VT_SLOW
-    return PolicyKey(finding.code.value)
+    return _POLICY_KEY_OF_CODE[finding.code]
 
 
 def _span(f: Finding) -> str:
@@ -435,7 +436,10 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
     bpm = median_rate_bpm(times, exclude=quality.unreadable_ranges)  # = heart_rate(beats, fs, exclude=...).bpm
     hr = None if not np.isfinite(bpm) else bpm
-    atrial = atrial_signal(filt, pre.fs, np.minimum(beats // decimation, filt.shape[0] - 1), leads=leads, usable=usable)
+
+    def atrial() -> AtrialSignal:  # asked for only where the RR and P-wave evidence leave AF undecided
+        return atrial_signal(filt, pre.fs, np.minimum(beats // decimation, filt.shape[0] - 1), leads=leads, usable=usable)
+
     findings += af_findings(seq, settings, atrial=atrial)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)

@@ -231,6 +231,8 @@ class ScreeningSettings:
 
     def priority_of(self, key: PolicyKey | FindingCode | str) -> Priority:
         """The configured priority of a policy key (a :class:`FindingCode` or its escalated form)."""
+        if isinstance(key, PolicyKey):
+            return self.policy[key]
         return self.policy[PolicyKey(getattr(key, "value", key))]
 
     @classmethod
