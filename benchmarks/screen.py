@@ -1,6 +1,7 @@
 """Cost of :func:`ecg.screen` relative to :func:`ecg.detect_qrs` on the same records, in one run.
 
-Run: ``python -m benchmarks.screen [--data DIR] [--repeat N]`` (writes ``benchmarks/results/screen.json``).
+Run: ``python -m benchmarks.screen [--data DIR] [--repeat N] [--only DB]`` (writes ``benchmarks/results/screen.json``
+when every database is measured).
 
 Inputs: the MIT-BIH records in ``../shared/data/ecg/mitdb`` (30 min, 2 leads, 360 Hz), the PTB record
 (15 leads; the 12 standard ones are read) and a 30-record sample of CinC 2017 (single lead, 300 Hz),
@@ -50,9 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("mitdb", "ptb", "cinc2017"), action="append",
+        help="measure only this database (repeatable); nothing is written then",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     groups = _records(args.data)
+    if args.only:
+        groups = {k: v for k, v in groups.items() if k in args.only}
     if not groups:
         print(f"no records under {args.data}")
         return 1
@@ -106,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio {t['screen'] / q:.2f} (target <= 1.50)\n          stages / detect_qrs: {stages}, "
             f"rest {entry['rest_over_detect_qrs']:.2f}"
         )
-    path = write_result("screen", result)
-    print(f"wrote {path}")
+    if not args.only:
+        print(f"wrote {write_result('screen', result)}")
     return 0
 
 
