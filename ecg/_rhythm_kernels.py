@@ -12,7 +12,7 @@ import numpy as np
 
 from ._stats import median_inplace
 
-__all__ = ["af_window_statistics", "window_rate_statistics", "runs", "repeating_pattern"]
+__all__ = ["af_window_statistics", "window_rate_statistics", "runs", "repeating_pattern", "sequence_intervals"]
 
 _BIG_DRR = 0.10
 
@@ -169,3 +169,51 @@ def repeating_pattern(labels: np.ndarray, period: int, normal: int, ectopic: int
         else:
             i += 1
     return n_episodes, n_repeats
+
+
+@numba.njit(cache=True)
+def sequence_intervals(
+    times: np.ndarray, labels: np.ndarray, interval_ok: np.ndarray, normal: int, ventricular: int, unknown: int
+) -> tuple[np.ndarray, np.ndarray, int, int, float, float, float, float, int, int]:
+    """RR intervals of a beat sequence, which are clean, and the counts and extremes every rhythm rule starts from.
+
+    Returns ``rr`` (s), ``clean`` (``interval_ok`` and both beats ``normal``), then the number of readable and of
+    clean intervals, the sum and median (s) of the clean intervals (NaN median when none), the longest interval
+    and the longest readable one (s; -inf when none), and the numbers of ``ventricular`` and of known (not
+    ``unknown``) beats. :class:`ecg.rhythm.BeatSequence` computes these once for all findings.
+    """
+    n = times.size
+    m = max(n - 1, 0)
+    rr = np.empty(m)
+    clean = np.empty(m, dtype=np.bool_)
+    buf = np.empty(m)
+    n_ok = 0
+    n_clean = 0
+    total = 0.0
+    longest = -np.inf
+    longest_ok = -np.inf
+    for i in range(m):
+        d = times[i + 1] - times[i]
+        rr[i] = d
+        if d > longest:
+            longest = d
+        c = False
+        if interval_ok[i]:
+            n_ok += 1
+            if d > longest_ok:
+                longest_ok = d
+            if labels[i] == normal and labels[i + 1] == normal:
+                c = True
+                buf[n_clean] = d
+                total += d
+                n_clean += 1
+        clean[i] = c
+    med = median_inplace(buf, n_clean) if n_clean > 0 else np.nan
+    n_v = 0
+    n_known = 0
+    for i in range(n):
+        if labels[i] == ventricular:
+            n_v += 1
+        if labels[i] != unknown:
+            n_known += 1
+    return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known

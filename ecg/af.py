@@ -251,9 +251,8 @@ def af_findings(
         # a short record is judged as a whole, but only on enough evidence: >= _AF_SHORT_MIN_PAIRS successive
         # clean RR pairs, and clean intervals making up at least half of the readable ones (else the verdict
         # would rest on a minority of the beats, e.g. the few clean stretches of an ectopy- or noise-ridden record)
-        n_readable = int(np.count_nonzero(seq.interval_ok))
-        if np.count_nonzero(clean) < _AF_MIN_CLEAN_SHARE * n_readable:
-            log.debug("AF not judged: %d of %d readable intervals are clean", np.count_nonzero(clean), n_readable)
+        if seq.n_clean < _AF_MIN_CLEAN_SHARE * seq.n_readable:
+            log.debug("AF not judged: %d of %d readable intervals are clean", seq.n_clean, seq.n_readable)
             return []
         stats = _one_window(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _rhythm_kernels as _rk
-from ._stats import median
 from .af import AfStatistics, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
@@ -92,16 +91,61 @@ class BeatSequence:
     noisy: np.ndarray | None = None
     rr_s: np.ndarray = field(init=False, repr=False)
     clean: np.ndarray = field(init=False, repr=False)
+    _counts: tuple[int, int, float, float, float, float, int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        t, ok = self.times_s, self.interval_ok
-        if t.size < 2:
-            object.__setattr__(self, "rr_s", np.zeros(0))
-            object.__setattr__(self, "clean", np.zeros(0, dtype=bool))
-            return
-        normal = self.labels == _NORMAL  # an int constant: comparing with the IntEnum member is slow
-        object.__setattr__(self, "rr_s", t[1:] - t[:-1])
-        object.__setattr__(self, "clean", ok & normal[:-1] & normal[1:])
+        t = np.ascontiguousarray(self.times_s, dtype=np.float64)
+        labels = np.ascontiguousarray(self.labels, dtype=np.int8)
+        ok = np.ascontiguousarray(self.interval_ok, dtype=np.bool_)
+        if t.ndim != 1 or labels.shape != t.shape or ok.shape != (max(t.size - 1, 0),):
+            raise EcgValueError(
+                f"BeatSequence: expected times_s and labels of one length n and n - 1 interval flags, got shapes "
+                f"{t.shape}, {labels.shape} and {ok.shape}"
+            )
+        rr, clean, *counts = _rk.sequence_intervals(t, labels, ok, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        for name, value in (("times_s", t), ("labels", labels), ("interval_ok", ok), ("rr_s", rr), ("clean", clean)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_counts", tuple(counts))
+
+    @property
+    def n_readable(self) -> int:
+        """Number of readable intervals (``interval_ok``)."""
+        return self._counts[0]
+
+    @property
+    def n_clean(self) -> int:
+        """Number of :attr:`clean` intervals."""
+        return self._counts[1]
+
+    @property
+    def clean_rr_sum_s(self) -> float:
+        """Sum of the clean intervals (s)."""
+        return self._counts[2]
+
+    @property
+    def clean_rr_median_s(self) -> float:
+        """Median of the clean intervals (s); NaN when there is none."""
+        return self._counts[3]
+
+    @property
+    def longest_rr_s(self) -> float:
+        """Longest interval (s), readable or not; ``-inf`` with fewer than two beats."""
+        return self._counts[4]
+
+    @property
+    def longest_readable_rr_s(self) -> float:
+        """Longest readable interval (s); ``-inf`` when there is none."""
+        return self._counts[5]
+
+    @property
+    def n_ventricular(self) -> int:
+        """Number of ventricular beats."""
+        return self._counts[6]
+
+    @property
+    def n_known(self) -> int:
+        """Number of beats with a known class (not unknown)."""
+        return self._counts[7]
 
     @classmethod
     def build(
@@ -177,15 +221,12 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
     Only intervals between two normal beats count (the sinus or AF rate), so bigeminy or frequent
     ectopy does not read as tachycardia; a VT run is its own finding.
     """
-    rr = seq.rr_s
-    ok = seq.clean
-    if np.count_nonzero(ok) < 4:
+    if seq.n_clean < 4:
         return []
     if seq.duration_s <= settings.short_record_s:
-        rr_ok = rr[ok]
-        if rr_ok.sum() < 0.4 * seq.duration_s:
+        if seq.clean_rr_sum_s < 0.4 * seq.duration_s:
             return []
-        bpm = 60.0 / median(rr_ok)
+        bpm = 60.0 / seq.clean_rr_median_s
         code = _rate_class(bpm, settings)
         if code is None:
             return []
@@ -197,7 +238,7 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
     starts = np.arange(0.0, max(seq.duration_s - win, 0.0) + step, step)
     lo = np.searchsorted(mids, starts).astype(np.int64)
     hi = np.searchsorted(mids, starts + win).astype(np.int64)
-    table = _rk.window_rate_statistics(np.ascontiguousarray(rr), np.ascontiguousarray(ok), lo, hi)
+    table = _rk.window_rate_statistics(seq.rr_s, seq.clean, lo, hi)
     enough = (table[:, 1] >= 0.4 * win) & (table[:, 2] >= 3)
     bpms = np.where(enough, 60.0 / table[:, 0], np.nan)
     with np.errstate(invalid="ignore"):
@@ -247,10 +288,10 @@ def pause_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findi
     Only intervals inside readable signal count; a gap before the first or after the last beat
     counts when it is readable too (passed in as ``seq.interval_ok`` by the caller for inner gaps only).
     """
+    if not seq.longest_readable_rr_s >= min(settings.pause_s, settings.asystole_s):
+        return []
     rr = seq.rr_s
     ok = seq.interval_ok
-    if not (rr >= min(settings.pause_s, settings.asystole_s)).any():
-        return []
     out: list[Finding] = []
     asys = ok & (rr >= settings.asystole_s)
     for k in np.flatnonzero(asys):
@@ -299,13 +340,11 @@ def _run_rate_bpm(t: np.ndarray, interval_ok: np.ndarray, a: int, b: int) -> flo
 
 def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Finding]:
     """VT runs (one finding each) and one PVC finding with burden and pattern counts."""
-    if seq.n_beats == 0:
+    if seq.n_ventricular == 0:
         return []
     t = seq.times_s
     out: list[Finding] = []
     is_v = seq.labels == _VENTRICULAR
-    if not is_v.any():
-        return out
     # a V beat in an unreadable interval on both sides is not evidence
     v_starts, v_ends = _rk.runs(is_v)
     n_runs_slow = 0
@@ -340,9 +379,8 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 detail=detail,
             )
         )
-    n_v = int(np.count_nonzero(is_v))
-    n_known = int(np.count_nonzero(seq.labels != _UNKNOWN))
-    burden = n_v / max(n_known, 1)
+    n_v = seq.n_ventricular
+    burden = n_v / max(seq.n_known, 1)
     run_len = v_ends - v_starts
     # (NV){3,} and (NNV){3,} on the label string: episodes and the V beats in them
     n_big, big_beats = _rk.repeating_pattern(seq.labels, 2, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)

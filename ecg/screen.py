@@ -344,10 +344,9 @@ def _judge_long_gaps(
     """
     if beats.size < 3:
         return seq
-    long = seq.rr_s >= settings.pause_s
-    if not long.any():
+    if not seq.longest_rr_s >= settings.pause_s:
         return seq
-    cand = np.flatnonzero(long)
+    cand = np.flatnonzero(seq.rr_s >= settings.pause_s)
     fs = pre.fs
     x = pre.signal_2d()
     valid = pre.valid.reshape(x.shape)
