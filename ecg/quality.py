@@ -425,6 +425,37 @@ def _window_setup(fs_y: float, window_s: float, step_s: float) -> tuple[int, int
     )
 
 
+def _screening_quality(pre: PreprocessedEcg, n_input: int, fs: float, beats: np.ndarray) -> SignalQuality:
+    """``assess_quality(signal, fs, beats=beats, preprocessed=pre)`` with the default options, for
+    :func:`ecg.screen`, which has validated its input already.
+
+    Parameters
+    ----------
+    pre
+        ``screening_signal(signal, fs)`` of the record's ``(n_input, n_leads)`` signal.
+    n_input
+        Samples per lead of the record.
+    fs
+        The record's (validated, float) sampling rate in Hz.
+    beats
+        QRS sample indices at ``fs`` (int64; checked for order and range in one compiled pass, with the errors
+        of :func:`assess_quality`).
+
+    Returns
+    -------
+    SignalQuality
+    """
+    d = int(round(fs / pre.fs))
+    return _assess(
+        pre, n_input / fs, _check_beats(beats, n_input, d), True, _DEFAULT_PARAMS, _DEFAULT_WINDOW_S,
+        _DEFAULT_STEP_S, _DEFAULT_ACCEPTABLE_WEIGHT, _DEFAULT_MIN_READABLE,
+    )
+
+
+_DEFAULT_WINDOW_S, _DEFAULT_STEP_S, _DEFAULT_ACCEPTABLE_WEIGHT, _DEFAULT_MIN_READABLE = (
+    assess_quality.__kwdefaults__[name]
+    for name in ("window_s", "step_s", "acceptable_weight", "min_readable_fraction")
+)
 _DEFAULT_VALUES = tuple(
     assess_quality.__kwdefaults__[name]
     for name in (
