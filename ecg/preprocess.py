@@ -133,9 +133,6 @@ def as_signal_2d(signal: object, name: str = "signal") -> tuple[np.ndarray, bool
     tuple
         The 2-D float64 copy and whether the input was 1-D.
     """
-    if type(signal) is np.ndarray and signal.dtype is _FLOAT64 and signal.ndim == 2 and signal.shape[1]:
-        if signal.flags.c_contiguous:  # the common case: used as it is
-            return signal, False
     arr = np.asarray(signal)
     if arr.dtype.kind not in "iuf":
         raise EcgValueError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
@@ -471,9 +468,9 @@ def _screening_setup_cached(
 def _screening_input(signal: object) -> tuple[np.ndarray, bool]:
     """:func:`as_signal_2d` for the screening kernel, which only reads its input: no copy of a native
     float64 C-contiguous array, and the infinity check left to the kernel (it finds each lead's extremes)."""
-    if type(signal) is np.ndarray and signal.dtype is _FLOAT64 and signal.ndim == 2 and signal.shape[1]:
-        if signal.flags.c_contiguous:  # the common case: used as it is
-            return signal, False
+    if (type(signal) is np.ndarray and signal.dtype is _FLOAT64 and signal.ndim == 2 and signal.shape[1]
+            and signal.flags.c_contiguous):  # the common case: used as it is
+        return signal, False
     arr = np.asarray(signal)
     if arr.dtype.kind not in "iuf":
         raise EcgValueError(f"signal: expected a real numeric array, got dtype {arr.dtype}")

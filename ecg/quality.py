@@ -325,7 +325,11 @@ def assess_quality(
         motion_ratio, max_ptp_mv, good_baseline_ratio, max_baseline_ratio, min_template_corr,
         rescue_template_corr, confirm_template_corr, quiet_ratio,
     )
-    params = _DEFAULT_PARAMS if values == _DEFAULT_VALUES else _params(*values)
+    try:
+        default = values == _DEFAULT_VALUES  # (the defaults themselves: an identity check per value)
+    except ValueError:  # an array of several values (rejected by _params)
+        default = False
+    params = _DEFAULT_PARAMS if default else _params(*values)
     return _assess(
         preprocessed, n_input / fs, beats_arr, beats is not None, params, window_s, step_s, acceptable_weight,
         min_readable_fraction,
