@@ -14,7 +14,7 @@ from ._stats import median_inplace as _median
 from ._stats import select as _select
 
 __all__ = ["N_FEATURES", "F_MASKED", "F_FLAT", "F_SATURATED", "F_PTP", "F_KURTOSIS", "F_SLOPE_CONC", "F_BASELINE",
-           "window_features", "template_correlation"]
+           "window_features", "template_correlation", "beats_at_rate", "runs_of"]
 
 #: feature columns of :func:`window_features`
 F_MASKED = 0  # fraction of the window that is missing / flat / saturated
@@ -614,3 +614,49 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
                 j += 1
             out[k, lead] = _median(corrs, n_corr)
     return out
+
+
+@njit(cache=True)
+def beats_at_rate(beats: np.ndarray, n: int, d: int) -> tuple[np.ndarray, bool]:
+    """``beats // d`` (a fresh int64 array) when ``beats`` is non-decreasing within ``[0, n)``.
+
+    Returns ``(out, ok)``; when ``ok`` is False (unsorted or out of range) ``out`` is meaningless and the
+    caller takes its general path (sort, check, divide).
+    """
+    m = beats.shape[0]
+    out = np.empty(m, dtype=np.int64)
+    if m == 0:
+        return out, True
+    if beats[0] < 0 or beats[m - 1] >= n:
+        return out, False
+    prev = beats[0]
+    for i in range(m):
+        v = beats[i]
+        if v < prev:
+            return out, False
+        prev = v
+        out[i] = v // d
+    return out, True
+
+
+@njit(cache=True)
+def runs_of(values: np.ndarray, target: int) -> np.ndarray:
+    """``(n_runs, 2)`` int64 ``[start, stop)`` of the runs of ``values == target`` (1-D), in order."""
+    n = values.shape[0]
+    out = np.empty((n // 2 + 1, 2), dtype=np.int64)
+    n_runs = 0
+    start = -1
+    for i in range(n):
+        if values[i] == target:
+            if start < 0:
+                start = i
+        elif start >= 0:
+            out[n_runs, 0] = start
+            out[n_runs, 1] = i
+            n_runs += 1
+            start = -1
+    if start >= 0:
+        out[n_runs, 0] = start
+        out[n_runs, 1] = n
+        n_runs += 1
+    return out[:n_runs]

@@ -28,7 +28,9 @@ set):
 from __future__ import annotations
 
 import enum
+import functools
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +132,10 @@ class BeatClassification:
 _PREFERRED = ("II", "MLII", "V1", "V5", "ECG", "I")
 
 
+_FLOAT64 = np.dtype(np.float64)
+_INT64 = np.dtype(np.int64)
+
+
 def _validate(
     signal: np.ndarray, fs: float, beats: np.ndarray, decimation: int = 1
 ) -> tuple[np.ndarray, float, np.ndarray]:
@@ -138,20 +144,21 @@ def _validate(
         sig = sig[:, None]
     if sig.ndim != 2:
         raise EcgValueError(f"signal: expected a (n_samples,) or (n_samples, n_leads) array, got shape {sig.shape}")
-    if sig.dtype.kind not in "iufc":
-        raise EcgValueError(f"signal: expected a numeric array, got dtype {sig.dtype}")
-    if sig.dtype != np.float64 or not sig.flags.c_contiguous:
+    if sig.dtype is not _FLOAT64 or not sig.flags.c_contiguous:
+        if sig.dtype.kind not in "iufc":
+            raise EcgValueError(f"signal: expected a numeric array, got dtype {sig.dtype}")
         sig = np.ascontiguousarray(sig, dtype=np.float64)
-    try:
-        fs = float(fs)
-    except (TypeError, ValueError):
-        raise EcgValueError(f"fs: expected a sampling rate in Hz, got {fs!r}") from None
-    if not np.isfinite(fs) or fs < 50.0:
+    if type(fs) is not float:
+        try:
+            fs = float(fs)
+        except (TypeError, ValueError):
+            raise EcgValueError(f"fs: expected a sampling rate in Hz, got {fs!r}") from None
+    if not math.isfinite(fs) or fs < 50.0:
         raise EcgValueError(f"fs: expected a sampling rate >= 50 Hz, got {fs!r}")
     idx = beats if isinstance(beats, np.ndarray) else np.asarray(beats)
     if idx.ndim != 1 or not (idx.size == 0 or idx.dtype.kind in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got shape {idx.shape}, dtype {idx.dtype}")
-    if idx.dtype != np.int64 or not idx.flags.c_contiguous:
+    if idx.dtype is not _INT64 or not idx.flags.c_contiguous:
         idx = np.ascontiguousarray(idx, dtype=np.int64)
     n_full = sig.shape[0] * decimation
     if not _k.increasing_within(idx, n_full):
@@ -283,29 +290,139 @@ def classify_beats(
         want = (idx.size and raw_sig.shape[0] > idx[-1]) if decimation > 1 else raw_sig.shape[0] == sig.shape[0]
         if raw_sig.ndim != 2 or raw_sig.shape[1] != sig.shape[1] or not want:
             raise EcgValueError(f"raw: expected the unfiltered signal ({sig.shape[1]} leads at fs), got {raw_sig.shape}")
+        if not raw_sig.flags.c_contiguous:
+            raw_sig = np.ascontiguousarray(raw_sig)
     else:
         raw_sig = sig
-    noisy_mask = np.zeros(0, dtype=np.bool_) if noisy is None else _mask(noisy, n_beats, "noisy")  # empty: absent
-    unreadable_mask = np.zeros(0, dtype=np.bool_) if unreadable is None else _mask(unreadable, n_beats, "unreadable")
+    noisy_mask = _NO_MASK if noisy is None else _mask(noisy, n_beats, "noisy")  # empty: absent
+    unreadable_mask = _NO_MASK if unreadable is None else _mask(unreadable, n_beats, "unreadable")
+    return _classify(sig, fs, idx, names, chosen, noisy_mask, unreadable_mask, raw_sig, prefiltered=prefiltered,
+                     decimation=int(decimation))
 
-    x, cols, xstep, step = _filtered(sig, fs, chosen, prefiltered=prefiltered, decimation=int(decimation))
-    nx = (x.shape[0] + xstep - 1) // xstep
+
+_NO_MASK = np.zeros(0, dtype=np.bool_)  # (an absent per-beat mask; never written)
+
+
+def _classify_screening(
+    filt: np.ndarray,
+    fs: float,
+    beats: np.ndarray,
+    leads: tuple[str, ...],
+    usable: np.ndarray,
+    unreadable: np.ndarray,
+    noisy: np.ndarray,
+    raw: np.ndarray,
+    decimation: int,
+) -> BeatClassification:
+    """``classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=unreadable, noisy=noisy,
+    prefiltered=True, raw=raw, decimation=decimation)`` for :func:`ecg.screen`, whose arrays are valid by
+    construction: only what a valid record can still violate is checked (``fs >= 50`` Hz; beats strictly
+    increasing within the record, one compiled pass), with the errors of :func:`classify_beats`.
+
+    Parameters
+    ----------
+    filt
+        C-contiguous float64 ``(m, n_leads)`` zero-phase screening signal (:func:`ecg.preprocess.zero_phase_screening`).
+    fs
+        The record's sampling rate (a float, Hz).
+    beats
+        C-contiguous int64 QRS indices at ``fs``.
+    leads
+        The record's lead names (one per column).
+    usable
+        ``(n_leads,)`` booleans: leads fit for morphology.
+    unreadable, noisy
+        C-contiguous boolean masks, one per beat.
+    raw
+        The record's C-contiguous float64 ``(n_samples, n_leads)`` signal at ``fs``.
+    decimation
+        ``filt`` is at ``fs / decimation`` (an int >= 1).
+
+    Returns
+    -------
+    BeatClassification
+    """
+    if not 50.0 <= fs < math.inf or not _k.increasing_within(beats, filt.shape[0] * decimation):
+        return classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=unreadable,
+                              noisy=noisy, prefiltered=True, raw=raw, decimation=decimation)  # (raises)
+    if beats.shape[0] == 0:
+        empty = np.zeros(0)
+        return BeatClassification(
+            beats, np.zeros(0, dtype=np.int8), empty, empty, empty, empty, empty, np.zeros(0, dtype=np.int64),
+            -1, float("nan"), fs, (),
+        )
+    chosen = _pick_leads(filt, leads, usable)
+    return _classify(filt, fs, beats, leads, chosen, noisy, unreadable, raw, prefiltered=True, decimation=decimation)
+
+
+@functools.lru_cache(maxsize=64)
+def _geometry(fs: float, step: int) -> tuple[float, int, int, int, int, int, int, int, int]:
+    """``(fs_d, pre, post, lag, gap, p_a, p_b, spike_before, spike_after)`` of the classifier at ``fs`` with the
+    morphology signal at ``fs / step`` (cached)."""
     fs_d = fs / step
-    pre, post = int(round(_PRE_S * fs_d)), int(round(_POST_S * fs_d))
-    lag = max(1, int(round(_LAG_S * fs_d)))
-    gap = max(2, int(round(0.02 * fs_d)))
-    p_a, p_b = int(round(_P_WINDOW_S[0] * fs_d)), int(round(_P_WINDOW_S[1] * fs_d))
-    if not raw_sig.flags.c_contiguous:
-        raw_sig = np.ascontiguousarray(raw_sig)
+    return (
+        fs_d,
+        int(round(_PRE_S * fs_d)),
+        int(round(_POST_S * fs_d)),
+        max(1, int(round(_LAG_S * fs_d))),
+        max(2, int(round(0.02 * fs_d))),
+        int(round(_P_WINDOW_S[0] * fs_d)),
+        int(round(_P_WINDOW_S[1] * fs_d)),
+        int(round(0.2 * fs)),
+        int(round(0.01 * fs)),
+    )
+
+
+def _classify(
+    sig: np.ndarray,
+    fs: float,
+    idx: np.ndarray,
+    names: tuple[str, ...],
+    chosen: np.ndarray,
+    noisy: np.ndarray,
+    unreadable: np.ndarray,
+    raw: np.ndarray,
+    *,
+    prefiltered: bool,
+    decimation: int,
+) -> BeatClassification:
+    """:func:`classify_beats` after validation (trusted input).
+
+    Parameters
+    ----------
+    sig
+        C-contiguous float64 ``(n_samples, n_leads)`` signal (the ``signal`` of :func:`classify_beats`).
+    fs
+        Sampling rate of ``idx`` and ``raw`` (Hz, a float >= 50).
+    idx
+        Strictly increasing, C-contiguous int64 beat indices within ``[0, n_samples * decimation)``; at least one.
+    names
+        One lead name per column of ``sig``.
+    chosen
+        int64 columns of ``sig`` for the morphology (:func:`_pick_leads`).
+    noisy, unreadable
+        C-contiguous boolean masks, one per beat, or empty (absent).
+    raw
+        C-contiguous float64 ``(n, n_leads)`` unfiltered signal at ``fs`` (``sig`` itself when not prefiltered).
+    prefiltered, decimation
+        As for :func:`classify_beats`.
+
+    Returns
+    -------
+    BeatClassification
+    """
+    x, cols, xstep, step = _filtered(sig, fs, chosen, prefiltered=prefiltered, decimation=decimation)
+    nx = (x.shape[0] + xstep - 1) // xstep
+    fs_d, pre, post, lag, gap, p_a, p_b, spike_before, spike_after = _geometry(fs, step)
     # pacemaker spikes: a sign-reversing second difference above 0.25 mV (a deflection of a few ms) in
     # -200..-10 ms on any lead of the raw signal, the detection rule of ANSI/AAMI EC13 pacemaker-pulse
     # enhancement reduced to its core (scanned in the kernel, window by window)
     labels, corr, width, amp, prem, p_corr, labels_c, dom, dom_w = _k.classify(
-        x, xstep, nx, cols, idx, step, fs, fs_d, pre, post, lag, gap, _CLUSTER_THRESHOLD, _MAX_TEMPLATES, raw_sig,
-        int(round(0.2 * fs)), int(round(0.01 * fs)), noisy_mask, unreadable_mask, p_a, p_b,
+        x, xstep, nx, cols, idx, step, fs, fs_d, pre, post, lag, gap, _CLUSTER_THRESHOLD, _MAX_TEMPLATES, raw,
+        spike_before, spike_after, noisy, unreadable, p_a, p_b,
     )
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("classified %d beats: %d clusters, dominant width %.3f s", n_beats, int(labels_c.max()) + 1, dom_w)
+        log.debug("classified %d beats: %d clusters, dominant width %.3f s", idx.size, int(labels_c.max()) + 1, dom_w)
     return BeatClassification(
         samples=idx,
         labels=labels,
@@ -318,5 +435,5 @@ def classify_beats(
         dominant=int(dom),
         dominant_width_s=float(dom_w),
         fs=fs,
-        leads=tuple(names[i] for i in chosen),
+        leads=tuple([names[i] for i in chosen.tolist()]),
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -109,11 +110,13 @@ class PreprocessedEcg:
 
 def check_fs(fs: float, name: str = "fs") -> float:
     """Validate a sampling rate (finite, > 0) and return it as ``float``."""
+    if type(fs) is float and 0.0 < fs < math.inf:  # the common case, without conversions (NaN fails too)
+        return fs
     try:
         value = float(fs)
     except (TypeError, ValueError):
         raise EcgValueError(f"{name}: expected a sampling rate in Hz (a number), got {fs!r}") from None
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise EcgValueError(f"{name}: expected a positive, finite sampling rate in Hz, got {fs!r}")
     return value
 
@@ -401,7 +404,12 @@ _SCREEN_NOTCH_SKIP_DB = 20.0
 def screening_decimation(fs: float) -> int:
     """The integer factor :func:`screening_signal` decimates ``fs`` by: the largest that keeps the rate at
     or above 120 Hz and, for a whole-number ``fs``, a whole number of Hz (so second-based windows stay exact)."""
-    fs = check_fs(fs)
+    return _decimation(check_fs(fs))
+
+
+@functools.lru_cache(maxsize=64)
+def _decimation(fs: float) -> int:
+    """:func:`screening_decimation` of a validated ``fs``."""
     top = max(1, int(fs // SCREENING_MIN_FS))
     if fs == int(fs):
         for d in range(top, 0, -1):
@@ -422,9 +430,47 @@ def _screening_filter(fs: float, highpass_hz: float | None, lowpass_hz: float | 
     return sos, zi
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _screening_setup(
+    fs: float,
+    highpass_hz: float | None,
+    lowpass_hz: float | None,
+    powerline_hz: float | None,
+    flat_min_s: float,
+    saturation_min_s: float,
+) -> tuple[int, float, np.ndarray, np.ndarray, int, int]:
+    """Decimation, output rate, cascade (``sos``, ``zi``) and flat / clipped run lengths (samples at ``fs``) of
+    :func:`screening_signal` for a validated ``fs`` (cached per option set)."""
+    try:
+        return _screening_setup_cached(fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s, saturation_min_s)
+    except TypeError:  # an unhashable number (a 0-d array): not cached
+        return _screening_setup_cached.__wrapped__(fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s,
+                                                   saturation_min_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _screening_setup_cached(
+    fs: float,
+    highpass_hz: float | None,
+    lowpass_hz: float | None,
+    powerline_hz: float | None,
+    flat_min_s: float,
+    saturation_min_s: float,
+) -> tuple[int, float, np.ndarray, np.ndarray, int, int]:
+    d = _decimation(fs)
+    out_fs = fs / d
+    sos, zi = _screening_filter(out_fs, highpass_hz, lowpass_hz, powerline_hz)
+    return d, out_fs, sos, zi, max(2, int(round(flat_min_s * fs))), max(3, int(round(saturation_min_s * fs)))
+
+
 def _screening_input(signal: object) -> tuple[np.ndarray, bool]:
     """:func:`as_signal_2d` for the screening kernel, which only reads its input: no copy of a native
     float64 C-contiguous array, and the infinity check left to the kernel (it finds each lead's extremes)."""
+    if (type(signal) is np.ndarray and signal.dtype is _FLOAT64 and signal.ndim == 2 and signal.shape[1]
+            and signal.flags.c_contiguous):  # the common case: used as it is
+        return signal, False
     arr = np.asarray(signal)
     if arr.dtype.kind not in "iuf":
         raise EcgValueError(f"signal: expected a real numeric array, got dtype {arr.dtype}")
@@ -485,12 +531,10 @@ def screening_signal(
         raise EcgValueError(
             f"flat_min_s, saturation_min_s: expected positive durations in s, got {flat_min_s}, {saturation_min_s}"
         )
-    d = screening_decimation(fs)
-    out_fs = fs / d
-    sos, zi = _screening_filter(out_fs, highpass_hz, lowpass_hz, powerline_hz)
-    y, missing, flat, saturated, finite = screening_pass(
-        x2d, d, sos, zi, max(2, int(round(flat_min_s * fs))), max(3, int(round(saturation_min_s * fs)))
+    d, out_fs, sos, zi, flat_run, rail_run = _screening_setup(
+        fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s, saturation_min_s
     )
+    y, missing, flat, saturated, finite = screening_pass(x2d, d, sos, zi, flat_run, rail_run)
     if not finite:
         raise EcgValueError("signal: expected finite values (NaN marks gaps), got infinities")
     if zero_phase:
@@ -508,4 +552,9 @@ def zero_phase_screening(pre: PreprocessedEcg, *, powerline_hz: float | None = 5
     :func:`screening_signal` (which equals ``screening_signal(..., zero_phase=False)`` followed by this).
     """
     sos, zi = _screening_filter(float(pre.fs), highpass_hz, lowpass_hz, powerline_hz)
-    return backward_pass(np.ascontiguousarray(pre.signal_2d()), sos, zi)
+    y = pre.signal
+    if y.ndim == 1:
+        y = y[:, None]
+    if not y.flags.c_contiguous:
+        y = np.ascontiguousarray(y)
+    return backward_pass(y, sos, zi)

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from . import _quality_grading as qg
+from . import _quality_kernels as qk
 from .errors import EcgValueError
 from .preprocess import PreprocessedEcg, check_fs, screening_signal
 
@@ -78,6 +79,7 @@ TimeRanges = tuple[tuple[float, float], ...]
 _LEVELS = (QualityLevel.UNREADABLE, QualityLevel.ACCEPTABLE, QualityLevel.GOOD)
 _NO_BEATS = np.zeros(0, dtype=np.int64)
 _NO_BEATS.setflags(write=False)
+_INT64 = np.dtype(np.int64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -158,15 +160,11 @@ class SignalQuality:
         }
 
 
-def _ranges(flags: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
-    """Merge consecutive True segments into ``(start_s, end_s)`` pairs."""
-    if flags.size == 0 or not flags.any():
-        return ()
-    padded = np.concatenate([[False], flags, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+def _ranges(runs: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
+    """``(start_s, end_s)`` pairs of the segment runs ``runs`` (:func:`ecg._quality_kernels.runs_of`)."""
     return tuple(
         (round(float(start * step_s), 3), round(float(min(stop * step_s, duration_s)), 3))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True)
+        for start, stop in runs.tolist()
     )
 
 
@@ -185,13 +183,21 @@ def _params_cached(*values: float) -> np.ndarray:
     return arr
 
 
-def _check_beats(beats: object, n_samples: int) -> np.ndarray:
-    arr = np.asarray(beats)
+def _check_beats(beats: object, n_samples: int, d: int) -> np.ndarray:
+    """Validated beats (sample indices at the signal's rate) as a fresh, sorted int64 array at the rate of the
+    preprocessed signal (``beats // d``)."""
+    arr = beats if type(beats) is np.ndarray else np.asarray(beats)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got {arr.dtype} {arr.shape}")
+    if arr.dtype is _INT64 and arr.flags.c_contiguous:  # the common case: sorted already, one compiled pass
+        out, ok = qk.beats_at_rate(arr, n_samples, d)
+        if ok:
+            return out
     arr = np.sort(arr).astype(np.int64, copy=False)  # (a sorted copy, C-contiguous)
     if arr.size and (arr[0] < 0 or arr[-1] >= n_samples):
         raise EcgValueError(f"beats: expected sample indices in [0, {n_samples}), got {arr[0]}..{arr[-1]}")
+    if d > 1:
+        arr //= d
     return arr
 
 
@@ -291,7 +297,7 @@ def assess_quality(
     fs = check_fs(fs)
     if not 0 < step_s <= window_s:
         raise EcgValueError(f"step_s: expected 0 < step_s <= window_s ({window_s}), got {step_s}")
-    shape = np.shape(signal)
+    shape = signal.shape if type(signal) is np.ndarray else np.shape(signal)
     if preprocessed is None:
         preprocessed = screening_signal(signal, fs, powerline_hz=powerline_hz)
         n_input = shape[0] if shape else 0
@@ -299,12 +305,13 @@ def assess_quality(
         n_cols = 1 if len(shape) == 1 else (shape[1] if len(shape) == 2 else -1)
         factor = fs / preprocessed.fs
         d = int(round(factor))
+        pre_shape = preprocessed.signal.shape
         if (
             d < 1
             or abs(factor - d) > 1e-9 * d
             or len(shape) not in (1, 2)
-            or -(-shape[0] // d) != preprocessed.n_samples
-            or n_cols != preprocessed.n_leads
+            or -(-shape[0] // d) != pre_shape[0]
+            or n_cols != (1 if len(pre_shape) == 1 else pre_shape[1])
         ):
             raise EcgValueError(
                 f"preprocessed: expected the preprocessing of this signal ({shape} at {fs} Hz, or decimated by "
@@ -312,56 +319,153 @@ def assess_quality(
             )
         n_input = shape[0]
     d = int(round(fs / preprocessed.fs))
-    fs_y = preprocessed.fs
-    n_samples, n_leads = preprocessed.n_samples, preprocessed.n_leads
-    y, missing, flat, saturated = (
-        np.ascontiguousarray(a.reshape(n_samples, n_leads))
-        for a in (preprocessed.signal, preprocessed.missing, preprocessed.flat, preprocessed.saturated)
-    )
-    duration_s = n_input / fs
-    hop = max(1, int(round(step_s * fs_y)))
-    win = max(2, int(round(window_s * fs_y)))
-    n_segments = -(-n_samples // hop)
-    n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
-    stride = max(1, int(fs_y // _SLOPE_FS))
-    smooth = max(1, int(round(_BASELINE_SMOOTH_S * fs_y)))
-    beats_arr = _NO_BEATS
-    if beats is not None:
-        beats_arr = _check_beats(beats, n_input)  # (a fresh array)
-        if d > 1:
-            beats_arr //= d
-    params = _params(
+    beats_arr = _NO_BEATS if beats is None else _check_beats(beats, n_input, d)  # (a fresh array)
+    values = (
         max_masked_fraction, max_saturated_fraction, lead_off_mv, min_kurtosis, min_slope_conc, good_slope_conc,
         motion_ratio, max_ptp_mv, good_baseline_ratio, max_baseline_ratio, min_template_corr,
         rescue_template_corr, confirm_template_corr, quiet_ratio,
     )
+    try:
+        default = values == _DEFAULT_VALUES  # (the defaults themselves: an identity check per value)
+    except ValueError:  # an array of several values (rejected by _params)
+        default = False
+    params = _DEFAULT_PARAMS if default else _params(*values)
+    return _assess(
+        preprocessed, n_input / fs, beats_arr, beats is not None, params, window_s, step_s, acceptable_weight,
+        min_readable_fraction,
+    )
+
+
+def _assess(
+    pre: PreprocessedEcg,
+    duration_s: float,
+    beats: np.ndarray,
+    use_beats: bool,
+    params: np.ndarray,
+    window_s: float,
+    step_s: float,
+    acceptable_weight: float,
+    min_readable_fraction: float,
+) -> SignalQuality:
+    """:func:`assess_quality` after validation (trusted input).
+
+    Parameters
+    ----------
+    pre
+        The screening signal (:func:`ecg.preprocess.screening_signal` or :func:`ecg.preprocess.preprocess`).
+    duration_s
+        Duration of the record (s): its samples at the record's rate over that rate.
+    beats
+        Sorted, C-contiguous int64 QRS indices at the rate of ``pre`` within ``[0, pre.n_samples)``; may be
+        empty (and is only read when ``use_beats``).
+    use_beats
+        Whether beats were given (the template-matching refinement applies, even with no beat).
+    params
+        Thresholds, :func:`_params` order.
+    window_s, step_s, acceptable_weight, min_readable_fraction
+        As for :func:`assess_quality` (validated).
+
+    Returns
+    -------
+    SignalQuality
+    """
+    fs_y = pre.fs
+    y, missing, flat, saturated = pre.signal, pre.missing, pre.flat, pre.saturated
+    n_samples = y.shape[0]
+    if y.ndim == 1:
+        y, missing, flat, saturated = y[:, None], missing[:, None], flat[:, None], saturated[:, None]
+    if not (y.flags.c_contiguous and missing.flags.c_contiguous and flat.flags.c_contiguous
+            and saturated.flags.c_contiguous):
+        y, missing, flat, saturated = (np.ascontiguousarray(a) for a in (y, missing, flat, saturated))
+    n_leads = y.shape[1]
+    try:
+        hop, win, stride, smooth, half = _window_setup(fs_y, window_s, step_s)
+    except TypeError:  # an unhashable number (a 0-d array): not cached
+        hop, win, stride, smooth, half = _window_setup.__wrapped__(fs_y, window_s, step_s)
+    n_segments = -(-n_samples // hop)
+    n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     step_s = hop / fs_y  # the segment length actually used
     (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
      flagged) = qg.assess(
-        y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats_arr,
-        max(2, int(round(0.1 * fs_y))), beats is not None, params, n_segments, step_s, duration_s,
-        acceptable_weight, min_readable_fraction,
+        y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats, half, use_beats, params,
+        n_segments, step_s, duration_s, acceptable_weight, min_readable_fraction,
     )
     level = _LEVELS[rec_lv]
     flagged = flagged.tolist()
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
+    no_ranges = ((),) * n_leads
     return SignalQuality(
         level=level,
-        lead_levels=tuple(_LEVELS[v] for v in lead_lv.tolist()),
+        lead_levels=tuple([_LEVELS[v] for v in lead_lv.tolist()]),
         readable_fraction=rec_frac,
         lead_readable_fraction=tuple(lead_frac.tolist()),
-        unreadable_ranges=_ranges(~rec_readable, step_s, duration_s) if flagged[0] else (),
-        lead_unreadable_ranges=tuple(
-            _ranges(seg_levels[:, j] == QualityLevel.UNREADABLE, step_s, duration_s) if flagged[1 + j] else ()
+        unreadable_ranges=_ranges(qk.runs_of(rec_readable, 0), step_s, duration_s) if flagged[0] else (),
+        lead_unreadable_ranges=tuple([
+            _ranges(qk.runs_of(seg_levels[:, j], 0), step_s, duration_s) if flagged[1 + j] else ()
             for j in range(n_leads)
-        ),
-        lead_off=tuple(f > 0.5 for f in lead_off_frac.tolist()),
-        lead_off_ranges=tuple(
-            _ranges(seg_off[:, j], step_s, duration_s) if flagged[1 + n_leads + j] else () for j in range(n_leads)
-        ),
+        ]) if any(flagged[1 : 1 + n_leads]) else no_ranges,
+        lead_off=tuple([f > 0.5 for f in lead_off_frac.tolist()]),
+        lead_off_ranges=tuple([
+            _ranges(qk.runs_of(seg_off[:, j], 1), step_s, duration_s) if flagged[1 + n_leads + j] else ()
+            for j in range(n_leads)
+        ]) if any(flagged[1 + n_leads :]) else no_ranges,
         saturated_fraction=tuple(sat_frac.tolist()),
         segment_levels=seg_levels,
         step_s=float(step_s),
         duration_s=float(duration_s),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _window_setup(fs_y: float, window_s: float, step_s: float) -> tuple[int, int, int, int, int]:
+    """``(hop, win, stride, smooth, half)`` in samples of the screening signal at ``fs_y`` (cached)."""
+    return (
+        max(1, int(round(step_s * fs_y))),
+        max(2, int(round(window_s * fs_y))),
+        max(1, int(fs_y // _SLOPE_FS)),
+        max(1, int(round(_BASELINE_SMOOTH_S * fs_y))),
+        max(2, int(round(0.1 * fs_y))),
+    )
+
+
+def _screening_quality(pre: PreprocessedEcg, n_input: int, fs: float, beats: np.ndarray) -> SignalQuality:
+    """``assess_quality(signal, fs, beats=beats, preprocessed=pre)`` with the default options, for
+    :func:`ecg.screen`, which has validated its input already.
+
+    Parameters
+    ----------
+    pre
+        ``screening_signal(signal, fs)`` of the record's ``(n_input, n_leads)`` signal.
+    n_input
+        Samples per lead of the record.
+    fs
+        The record's (validated, float) sampling rate in Hz.
+    beats
+        QRS sample indices at ``fs`` (int64; checked for order and range in one compiled pass, with the errors
+        of :func:`assess_quality`).
+
+    Returns
+    -------
+    SignalQuality
+    """
+    d = int(round(fs / pre.fs))
+    return _assess(
+        pre, n_input / fs, _check_beats(beats, n_input, d), True, _DEFAULT_PARAMS, _DEFAULT_WINDOW_S,
+        _DEFAULT_STEP_S, _DEFAULT_ACCEPTABLE_WEIGHT, _DEFAULT_MIN_READABLE,
+    )
+
+
+_DEFAULT_WINDOW_S, _DEFAULT_STEP_S, _DEFAULT_ACCEPTABLE_WEIGHT, _DEFAULT_MIN_READABLE = (
+    assess_quality.__kwdefaults__[name]
+    for name in ("window_s", "step_s", "acceptable_weight", "min_readable_fraction")
+)
+_DEFAULT_VALUES = tuple(
+    assess_quality.__kwdefaults__[name]
+    for name in (
+        "max_masked_fraction", "max_saturated_fraction", "lead_off_mv", "min_kurtosis", "min_slope_conc",
+        "good_slope_conc", "motion_ratio", "max_ptp_mv", "good_baseline_ratio", "max_baseline_ratio",
+        "min_template_corr", "rescue_template_corr", "confirm_template_corr", "quiet_ratio",
+    )
+)
+_DEFAULT_PARAMS = _params(*_DEFAULT_VALUES)

@@ -405,3 +405,35 @@ def test_p_wave_consistency_matches_numpy():
     want[centers - a < 0] = np.nan
     got = K.p_wave_consistency(x, 1, x.shape[0], np.arange(2, dtype=np.int64), centers, a, b, block // 2)
     np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("pattern", ["NNNNNNNNV", "NNV"])
+def test_screening_entry_point_equals_classify_beats(pattern):
+    """screen()'s trusted entry point gives the very result of the public call (and its errors)."""
+    from ecg.beats import _classify_screening
+    from ecg.preprocess import screening_signal
+
+    syn = synth_ecg(sinus_rr(80, 70, seed=3), ectopic_pattern(81, pattern), seed=3)
+    sig = syn.record.signal
+    pre = screening_signal(sig, syn.fs, zero_phase=True)
+    d = int(round(syn.fs / pre.fs))
+    rng = np.random.default_rng(4)
+    n = syn.beat_samples.size
+    usable = np.ones(sig.shape[1], dtype=bool)
+    unreadable, noisy = rng.random(n) < 0.1, rng.random(n) < 0.3
+    args = (pre.signal_2d(), syn.fs, syn.beat_samples)
+    public = classify_beats(*args, leads=syn.record.leads, usable_leads=usable, unreadable=unreadable, noisy=noisy,
+                            prefiltered=True, raw=sig, decimation=d)
+    trusted = _classify_screening(*args, syn.record.leads, usable, unreadable, noisy, sig, d)
+    for name in ("samples", "labels", "correlation", "qrs_width_s", "amplitude_ratio", "prematurity", "p_wave_corr",
+                 "cluster"):
+        a, b = getattr(public, name), getattr(trusted, name)
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
+    assert (public.dominant, public.dominant_width_s, public.fs, public.leads) == (
+        trusted.dominant, trusted.dominant_width_s, trusted.fs, trusted.leads)
+    empty = _classify_screening(pre.signal_2d(), syn.fs, np.zeros(0, dtype=np.int64), syn.record.leads, usable,
+                                np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), sig, d)
+    assert empty.n_beats == 0 and empty.leads == ()
+    with pytest.raises(EcgValueError, match="beats"):
+        _classify_screening(*args[:2], syn.beat_samples[::-1].copy(), syn.record.leads, usable, unreadable, noisy,
+                            sig, d)

@@ -269,6 +269,7 @@ def test_preprocess_target_fs() -> None:
         ({"signal": np.ones((10, 2, 2))}, "signal"),
         ({"signal": np.array(["a", "b"])}, "signal"),
         ({"signal": np.array([1.0, np.inf])}, "finite"),
+        ({"signal": np.array([[1.0, 2.0], [np.inf, 0.0]] * 50)}, "finite"),  # (2-D C-contiguous float64 too)
         ({"signal": np.ones((10, 0))}, "at least one lead"),
         ({"fs": 0.0}, "fs"),
         ({"fs": float("nan")}, "fs"),

@@ -390,3 +390,60 @@ def test_window_features_per_segment_equals_window_by_window(
     want = qk._window_features_direct(*args)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(want, ref_window_features(*args), rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------ wrapper helpers and screen's entry point
+def _fields(q: SignalQuality) -> tuple:
+    return (q.level, q.lead_levels, q.readable_fraction, q.lead_readable_fraction, q.unreadable_ranges,
+            q.lead_unreadable_ranges, q.lead_off, q.lead_off_ranges, q.saturated_fraction, q.segment_levels.tobytes(),
+            q.segment_levels.dtype, q.step_s, q.duration_s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=40), st.integers(0, 3))
+def test_runs_of_matches_numpy(values: list[int], target: int) -> None:
+    arr = np.array(values, dtype=np.int8)
+    flags = np.concatenate([[False], arr == target, [False]])
+    edges = np.flatnonzero(np.diff(flags.astype(np.int8)))
+    assert qk.runs_of(arr, target).tolist() == np.stack([edges[::2], edges[1::2]], axis=1).tolist()
+    assert qk.runs_of(arr == target, 1).tolist() == qk.runs_of(arr, target).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 60), max_size=30), st.integers(1, 4))
+def test_beats_at_rate_only_passes_sorted_in_range_beats(values: list[int], d: int) -> None:
+    arr = np.array(values, dtype=np.int64)
+    out, ok = qk.beats_at_rate(arr, 50, d)
+    valid = arr.size == 0 or (bool(np.all(np.diff(arr) >= 0)) and arr[0] >= 0 and arr[-1] < 50)
+    assert ok == valid
+    if ok:
+        assert out.tolist() == (arr // d).tolist()
+
+
+@pytest.mark.parametrize("beats", [
+    np.array([900, 100, 500, 1300], dtype=np.int64),  # unsorted: sorted copy
+    np.array([100, 500, 500, 900], dtype=np.int32),  # other dtype, a repeat
+    [100, 500, 900],  # a list
+])
+def test_beats_in_any_order_or_type_grade_alike(beats) -> None:
+    fs = 250.0
+    x = ecg_like(fs, 8.0, n_leads=1)
+    ref = assess_quality(x, fs, beats=np.sort(np.asarray(beats)).astype(np.int64))
+    assert _fields(assess_quality(x, fs, beats=beats)) == _fields(ref)
+
+
+@pytest.mark.parametrize("fs", [250.0, 300.0, 360.0, 500.0])
+def test_screening_quality_equals_assess_quality(fs: float) -> None:
+    """screen()'s trusted entry point gives the very result of the public call (and its errors)."""
+    from ecg.preprocess import screening_signal
+    from ecg.quality import _screening_quality
+
+    x = ecg_like(fs, 31.0, n_leads=2)
+    x[int(10 * fs) : int(16 * fs), 1] = 0.0  # lead off on one lead: ranges to list
+    x[int(20 * fs) : int(23 * fs)] += np.random.default_rng(1).normal(0, 2.0, (int(3 * fs), 2))
+    pre = screening_signal(x, fs)
+    beats = np.round(np.arange(0.3, 30.5, 0.8) * fs).astype(np.int64)
+    public = assess_quality(x, fs, beats=beats, preprocessed=pre)
+    assert _fields(_screening_quality(pre, x.shape[0], fs, beats)) == _fields(public)
+    with pytest.raises(EcgValueError, match="beats"):
+        _screening_quality(pre, x.shape[0], fs, np.array([-1, 5], dtype=np.int64))
