@@ -31,14 +31,14 @@ from typing import Any
 import numpy as np
 
 from .atrial import AtrialSignal, atrial_signal
-from .beats import BeatClass, BeatClassification, classify_beats
+from .beats import BeatClass, BeatClassification, _classify_screening
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, clamp, format_clock
 from .intervals import Intervals, measure_intervals
 from .preprocess import PreprocessedEcg, screening_signal, zero_phase_screening
 from .qrs import detect_qrs
 from .rate import median_rate_bpm
-from .quality import QualityLevel, SignalQuality, assess_quality
+from .quality import QualityLevel, SignalQuality, _screening_quality
 from .record import EcgRecord
 from .rhythm import (
     BeatSequence,
@@ -394,7 +394,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     # pass and as accurate (shared MIT-BIH: F1 99.81 % vs 99.78 %); indices go back to the record's rate at
     # the centre of each decimation block
     beats = np.minimum(detect_qrs(filt, pre.fs) * decimation + decimation // 2, max(record.n_samples - 1, 0))
-    quality = assess_quality(sig, fs, beats=beats, preprocessed=pre)
+    quality = _screening_quality(pre, record.n_samples, fs, beats)  # = assess_quality(sig, fs, beats=..., preprocessed=pre)
     findings = _lead_off_findings(quality, leads)
     base = dict(record_id=record.metadata.record_id, quality=quality, duration_s=record.duration_s, fs=fs, leads=leads)
     if quality.unreadable:
@@ -423,10 +423,9 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
         noisy = marginal[seg]
     else:
         noisy = np.zeros(beats.size, dtype=bool)
-    classes = classify_beats(
-        filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
-        prefiltered=True, raw=sig, decimation=decimation,
-    )
+    # = classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
+    #                  prefiltered=True, raw=sig, decimation=decimation), without re-validating screen's own arrays
+    classes = _classify_screening(filt, fs, beats, leads, usable, in_unreadable, noisy, sig, decimation)
     seq = BeatSequence.build(
         times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
         p_wave_corr=classes.p_wave_corr,
