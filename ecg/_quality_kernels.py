@@ -14,7 +14,7 @@ from ._stats import median_inplace as _median
 from ._stats import select as _select
 
 __all__ = ["N_FEATURES", "F_MASKED", "F_FLAT", "F_SATURATED", "F_PTP", "F_KURTOSIS", "F_SLOPE_CONC", "F_BASELINE",
-           "window_features", "template_correlation", "beats_at_rate", "runs_of"]
+           "window_features", "template_correlation", "beats_at_rate"]
 
 #: feature columns of :func:`window_features`
 F_MASKED = 0  # fraction of the window that is missing / flat / saturated
@@ -637,26 +637,3 @@ def beats_at_rate(beats: np.ndarray, n: int, d: int) -> tuple[np.ndarray, bool]:
         prev = v
         out[i] = v // d
     return out, True
-
-
-@njit(cache=True)
-def runs_of(values: np.ndarray, target: int) -> np.ndarray:
-    """``(n_runs, 2)`` int64 ``[start, stop)`` of the runs of ``values == target`` (1-D), in order."""
-    n = values.shape[0]
-    out = np.empty((n // 2 + 1, 2), dtype=np.int64)
-    n_runs = 0
-    start = -1
-    for i in range(n):
-        if values[i] == target:
-            if start < 0:
-                start = i
-        elif start >= 0:
-            out[n_runs, 0] = start
-            out[n_runs, 1] = i
-            n_runs += 1
-            start = -1
-    if start >= 0:
-        out[n_runs, 0] = start
-        out[n_runs, 1] = n
-        n_runs += 1
-    return out[:n_runs]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._stats import median_inplace
 
-__all__ = ["af_window_statistics", "window_rate_statistics", "runs", "repeating_pattern", "sequence_intervals"]
+__all__ = ["af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals"]
 
 _BIG_DRR = 0.10
 
@@ -114,28 +114,6 @@ def window_rate_statistics(rr: np.ndarray, ok: np.ndarray, lo: np.ndarray, hi: n
         out[k, 1] = total
         out[k, 2] = m
     return out
-
-
-@numba.njit(cache=True)
-def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and (exclusive) end indices (int64) of the runs of True in a 1-D boolean array."""
-    n = mask.size
-    starts = np.empty(n // 2 + 1, dtype=np.int64)
-    ends = np.empty(n // 2 + 1, dtype=np.int64)
-    k = 0
-    inside = False
-    for i in range(n):
-        if mask[i] and not inside:
-            starts[k] = i
-            inside = True
-        elif not mask[i] and inside:
-            ends[k] = i
-            k += 1
-            inside = False
-    if inside:
-        ends[k] = n
-        k += 1
-    return starts[:k], ends[:k]
 
 
 @numba.njit(cache=True)

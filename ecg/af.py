@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _rhythm_kernels as _rk
+from ._runs import runs_of
 from .atrial import AtrialSignal, f_wave_fraction
 from .beats import BeatClass
 from .errors import EcgValueError
@@ -306,7 +307,8 @@ def af_findings(
     af = (cover > 0) & (votes >= 0.5 * cover)
     af &= seq.interval_ok
     out = []
-    starts, ends = _rk.runs(_close_gaps(af, seq.times_s, max_gap_s=_AF_MERGE_GAP_S))
+    runs = runs_of(_close_gaps(af, seq.times_s, max_gap_s=_AF_MERGE_GAP_S), 1)
+    starts, ends = runs[:, 0], runs[:, 1]
     for a, b in zip(starts, ends):
         if seq.times_s[b] - seq.times_s[a] < settings.af_min_duration_s:
             continue
@@ -398,7 +400,8 @@ def _needs_atrial_evidence(table: np.ndarray, settings: ScreeningSettings) -> np
 def _close_gaps(mask: np.ndarray, times_s: np.ndarray, *, max_gap_s: float) -> np.ndarray:
     """Fill runs of False shorter than ``max_gap_s`` between two runs of True (interval mask)."""
     out = mask.copy()
-    starts, ends = _rk.runs(~mask)
+    runs = runs_of(~mask, 1)
+    starts, ends = runs[:, 0], runs[:, 1]
     for a, b in zip(starts, ends):
         if a == 0 or b == mask.size:
             continue

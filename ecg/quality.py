@@ -48,6 +48,7 @@ import numpy as np
 
 from . import _quality_grading as qg
 from . import _quality_kernels as qk
+from ._runs import runs_of
 from .errors import EcgValueError
 from .preprocess import PreprocessedEcg, check_fs, screening_signal
 
@@ -161,7 +162,7 @@ class SignalQuality:
 
 
 def _ranges(runs: np.ndarray, step_s: float, duration_s: float) -> TimeRanges:
-    """``(start_s, end_s)`` pairs of the segment runs ``runs`` (:func:`ecg._quality_kernels.runs_of`)."""
+    """``(start_s, end_s)`` pairs of the segment runs ``runs`` (:func:`ecg._runs.runs_of`)."""
     return tuple(
         (round(float(start * step_s), 3), round(float(min(stop * step_s, duration_s)), 3))
         for start, stop in runs.tolist()
@@ -400,14 +401,14 @@ def _assess(
         lead_levels=tuple([_LEVELS[v] for v in lead_lv.tolist()]),
         readable_fraction=rec_frac,
         lead_readable_fraction=tuple(lead_frac.tolist()),
-        unreadable_ranges=_ranges(qk.runs_of(rec_readable, 0), step_s, duration_s) if flagged[0] else (),
+        unreadable_ranges=_ranges(runs_of(rec_readable, 0), step_s, duration_s) if flagged[0] else (),
         lead_unreadable_ranges=tuple([
-            _ranges(qk.runs_of(seg_levels[:, j], 0), step_s, duration_s) if flagged[1 + j] else ()
+            _ranges(runs_of(seg_levels[:, j], 0), step_s, duration_s) if flagged[1 + j] else ()
             for j in range(n_leads)
         ]) if any(flagged[1 : 1 + n_leads]) else no_ranges,
         lead_off=tuple([f > 0.5 for f in lead_off_frac.tolist()]),
         lead_off_ranges=tuple([
-            _ranges(qk.runs_of(seg_off[:, j], 1), step_s, duration_s) if flagged[1 + n_leads + j] else ()
+            _ranges(runs_of(seg_off[:, j], 1), step_s, duration_s) if flagged[1 + n_leads + j] else ()
             for j in range(n_leads)
         ]) if any(flagged[1 + n_leads :]) else no_ranges,
         saturated_fraction=tuple(sat_frac.tolist()),

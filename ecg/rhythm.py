@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _rhythm_kernels as _rk
+from ._runs import runs_of
 from .af import AfStatistics, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
@@ -250,7 +251,8 @@ def rate_findings(seq: BeatSequence, settings: ScreeningSettings) -> list[Findin
         }
     out: list[Finding] = []
     for code, hit in hits.items():
-        r_starts, r_ends = _rk.runs(hit)
+        runs = runs_of(hit, 1)
+        r_starts, r_ends = runs[:, 0], runs[:, 1]
         for a, b in zip(r_starts, r_ends):
             t0, t1 = starts[a], min(starts[b - 1] + win, seq.duration_s)
             vals = bpms[a:b]
@@ -346,7 +348,8 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
     out: list[Finding] = []
     is_v = seq.labels == _VENTRICULAR
     # a V beat in an unreadable interval on both sides is not evidence
-    v_starts, v_ends = _rk.runs(is_v)
+    runs = runs_of(is_v, 1)
+    v_starts, v_ends = runs[:, 0], runs[:, 1]
     n_runs_slow = 0
     n_runs_noisy = 0
     for a, b in zip(v_starts, v_ends):

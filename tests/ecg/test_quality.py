@@ -13,6 +13,7 @@ from scipy import stats
 
 from ecg import EcgValueError, QualityLevel, SignalQuality, assess_quality, preprocess, read
 from ecg import _quality_kernels as qk
+from ecg._runs import runs_of
 from tests.ecg.test_preprocess import ecg_like
 
 
@@ -405,8 +406,8 @@ def test_runs_of_matches_numpy(values: list[int], target: int) -> None:
     arr = np.array(values, dtype=np.int8)
     flags = np.concatenate([[False], arr == target, [False]])
     edges = np.flatnonzero(np.diff(flags.astype(np.int8)))
-    assert qk.runs_of(arr, target).tolist() == np.stack([edges[::2], edges[1::2]], axis=1).tolist()
-    assert qk.runs_of(arr == target, 1).tolist() == qk.runs_of(arr, target).tolist()
+    assert runs_of(arr, target).tolist() == np.stack([edges[::2], edges[1::2]], axis=1).tolist()
+    assert runs_of(arr == target, 1).tolist() == runs_of(arr, target).tolist()
 
 
 @settings(max_examples=200, deadline=None)

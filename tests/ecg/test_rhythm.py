@@ -517,18 +517,6 @@ _LABEL_STRINGS = st.lists(st.sampled_from([0, 0, 0, 1, 2, 2, 4]), max_size=60).m
 
 @settings(max_examples=300, deadline=None)
 @given(_LABEL_STRINGS)
-def test_runs_kernel_matches_numpy_reference(labels):
-    from ecg import _rhythm_kernels as RK
-
-    mask = labels == int(BeatClass.VENTRICULAR)
-    edges = np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8))
-    starts, ends = RK.runs(mask)
-    np.testing.assert_array_equal(starts, np.flatnonzero(edges == 1))
-    np.testing.assert_array_equal(ends, np.flatnonzero(edges == -1))
-
-
-@settings(max_examples=300, deadline=None)
-@given(_LABEL_STRINGS)
 def test_repeating_pattern_matches_regular_expression(labels):
     """Bigeminy / trigeminy episodes are the matches of (NV){3,} / (NNV){3,} on the label string."""
     import re
