@@ -24,8 +24,6 @@ import pstats
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchmarks._common import SHARED_DATA, time_best
 from ecg import detect_qrs, read
 from ecg.beats import classify_beats

@@ -154,7 +154,7 @@ def heart_rate(
         ranges.append((lo, hi))
     times = arr / fs
     rr, usable = _usable_rr(times, ranges, min_rr_s, max_rr_s)
-    starts, ends = times[:-1], times[1:]
+    ends = times[1:]
     rr_used = np.where(usable, rr, np.nan)
     if window_s is None:
         with np.errstate(divide="ignore"):
