@@ -433,6 +433,7 @@ def _screening_filter(fs: float, highpass_hz: float | None, lowpass_hz: float | 
 _FLOAT64 = np.dtype(np.float64)
 
 
+@functools.lru_cache(maxsize=64)
 def _screening_setup(
     fs: float,
     highpass_hz: float | None,
@@ -443,22 +444,6 @@ def _screening_setup(
 ) -> tuple[int, float, np.ndarray, np.ndarray, int, int]:
     """Decimation, output rate, cascade (``sos``, ``zi``) and flat / clipped run lengths (samples at ``fs``) of
     :func:`screening_signal` for a validated ``fs`` (cached per option set)."""
-    try:
-        return _screening_setup_cached(fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s, saturation_min_s)
-    except TypeError:  # an unhashable number (a 0-d array): not cached
-        return _screening_setup_cached.__wrapped__(fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s,
-                                                   saturation_min_s)
-
-
-@functools.lru_cache(maxsize=64)
-def _screening_setup_cached(
-    fs: float,
-    highpass_hz: float | None,
-    lowpass_hz: float | None,
-    powerline_hz: float | None,
-    flat_min_s: float,
-    saturation_min_s: float,
-) -> tuple[int, float, np.ndarray, np.ndarray, int, int]:
     d = _decimation(fs)
     out_fs = fs / d
     sos, zi = _screening_filter(out_fs, highpass_hz, lowpass_hz, powerline_hz)
@@ -532,7 +517,7 @@ def screening_signal(
             f"flat_min_s, saturation_min_s: expected positive durations in s, got {flat_min_s}, {saturation_min_s}"
         )
     d, out_fs, sos, zi, flat_run, rail_run = _screening_setup(
-        fs, highpass_hz, lowpass_hz, powerline_hz, flat_min_s, saturation_min_s
+        fs, highpass_hz, lowpass_hz, powerline_hz, float(flat_min_s), float(saturation_min_s)
     )
     y, missing, flat, saturated, finite = screening_pass(x2d, d, sos, zi, flat_run, rail_run)
     if not finite:

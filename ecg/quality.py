@@ -379,10 +379,7 @@ def _assess(
             and saturated.flags.c_contiguous):
         y, missing, flat, saturated = (np.ascontiguousarray(a) for a in (y, missing, flat, saturated))
     n_leads = y.shape[1]
-    try:
-        hop, win, stride, smooth, half = _window_setup(fs_y, window_s, step_s)
-    except TypeError:  # an unhashable number (a 0-d array): not cached
-        hop, win, stride, smooth, half = _window_setup.__wrapped__(fs_y, window_s, step_s)
+    hop, win, stride, smooth, half = _window_setup(float(fs_y), float(window_s), float(step_s))
     n_segments = -(-n_samples // hop)
     n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     step_s = hop / fs_y  # the segment length actually used

@@ -52,6 +52,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICULAR), int(BeatClass.UNKNOWN)
+# what BeatSequence.__post_init__ sets: the validated inputs, then the outputs of _rk.sequence_intervals in order
+_DERIVED = (
+    "times_s", "labels", "interval_ok", "rr_s", "clean", "n_readable", "n_clean", "clean_rr_sum_s",
+    "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known",
+)
 _PATTERN_MIN_REPEATS = 3  # bigeminy / trigeminy: at least three NV / NNV repeats in a row
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
@@ -76,11 +81,22 @@ class BeatSequence:
         Optional per-beat P-wave consistency (:attr:`ecg.beats.BeatClassification.p_wave_corr`).
     noisy
         Optional per-beat flag: the beat lies in a marginal (readable but not good) stretch.
+
+    The rest is derived from these in one pass (:func:`ecg._rhythm_kernels.sequence_intervals`):
+
     rr_s
-        RR intervals in s (derived, one per interval).
+        RR intervals in s, one per interval.
     clean
-        One per RR interval (derived): readable (``interval_ok``) and between two normal beats -- the
-        intervals the rate and AF measures use.
+        One per RR interval: readable (``interval_ok``) and between two normal beats -- the intervals the
+        rate and AF measures use.
+    n_readable, n_clean
+        Numbers of readable and of clean intervals.
+    clean_rr_sum_s, clean_rr_median_s
+        Sum and median of the clean intervals in s (median NaN when there is none).
+    longest_rr_s, longest_readable_rr_s
+        Longest interval and longest readable interval in s (``-inf`` when there is none).
+    n_ventricular, n_known
+        Numbers of ventricular beats and of beats with a known class (not unknown).
     """
 
     times_s: np.ndarray
@@ -92,7 +108,14 @@ class BeatSequence:
     noisy: np.ndarray | None = None
     rr_s: np.ndarray = field(init=False, repr=False)
     clean: np.ndarray = field(init=False, repr=False)
-    _counts: tuple[int, int, float, float, float, float, int, int] = field(init=False, repr=False)
+    n_readable: int = field(init=False, repr=False)
+    n_clean: int = field(init=False, repr=False)
+    clean_rr_sum_s: float = field(init=False, repr=False)
+    clean_rr_median_s: float = field(init=False, repr=False)
+    longest_rr_s: float = field(init=False, repr=False)
+    longest_readable_rr_s: float = field(init=False, repr=False)
+    n_ventricular: int = field(init=False, repr=False)
+    n_known: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         t = np.ascontiguousarray(self.times_s, dtype=np.float64)
@@ -103,50 +126,9 @@ class BeatSequence:
                 f"BeatSequence: expected times_s and labels of one length n and n - 1 interval flags, got shapes "
                 f"{t.shape}, {labels.shape} and {ok.shape}"
             )
-        rr, clean, *counts = _rk.sequence_intervals(t, labels, ok, _NORMAL, _VENTRICULAR, _UNKNOWN)
-        for name, value in (("times_s", t), ("labels", labels), ("interval_ok", ok), ("rr_s", rr), ("clean", clean)):
+        derived = _rk.sequence_intervals(t, labels, ok, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        for name, value in zip(_DERIVED, (t, labels, ok, *derived), strict=True):
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_counts", tuple(counts))
-
-    @property
-    def n_readable(self) -> int:
-        """Number of readable intervals (``interval_ok``)."""
-        return self._counts[0]
-
-    @property
-    def n_clean(self) -> int:
-        """Number of :attr:`clean` intervals."""
-        return self._counts[1]
-
-    @property
-    def clean_rr_sum_s(self) -> float:
-        """Sum of the clean intervals (s)."""
-        return self._counts[2]
-
-    @property
-    def clean_rr_median_s(self) -> float:
-        """Median of the clean intervals (s); NaN when there is none."""
-        return self._counts[3]
-
-    @property
-    def longest_rr_s(self) -> float:
-        """Longest interval (s), readable or not; ``-inf`` with fewer than two beats."""
-        return self._counts[4]
-
-    @property
-    def longest_readable_rr_s(self) -> float:
-        """Longest readable interval (s); ``-inf`` when there is none."""
-        return self._counts[5]
-
-    @property
-    def n_ventricular(self) -> int:
-        """Number of ventricular beats."""
-        return self._counts[6]
-
-    @property
-    def n_known(self) -> int:
-        """Number of beats with a known class (not unknown)."""
-        return self._counts[7]
 
     @classmethod
     def build(

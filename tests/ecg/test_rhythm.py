@@ -528,3 +528,27 @@ def test_repeating_pattern_matches_regular_expression(labels):
         spans = [m.span() for m in re.finditer(pattern, text)]
         expected = (len(spans), sum((e - s) // period for s, e in spans))
         assert RK.repeating_pattern(labels, period, 0, 2, 3) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LABEL_STRINGS, st.integers(0, 2**32 - 1))
+def test_sequence_derived_values_match_numpy(labels, seed):
+    """BeatSequence's one-pass derived values (sequence_intervals kernel) equal plain NumPy; replace() recomputes."""
+    import dataclasses
+
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.3, 2.5, labels.size))
+    seq = BeatSequence.build(t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=[(5.0, 9.0)])
+    for s in (seq, dataclasses.replace(seq, interval_ok=np.zeros_like(seq.interval_ok))):
+        rr = np.diff(s.times_s)
+        normal = s.labels == int(BeatClass.NORMAL)
+        clean = s.interval_ok & normal[:-1] & normal[1:]
+        np.testing.assert_array_equal(s.rr_s, rr)
+        np.testing.assert_array_equal(s.clean, clean)
+        assert s.n_readable == np.count_nonzero(s.interval_ok) and s.n_clean == np.count_nonzero(clean)
+        assert s.clean_rr_sum_s == pytest.approx(rr[clean].sum(), abs=1e-12)
+        assert (np.isnan(s.clean_rr_median_s) if not clean.any() else s.clean_rr_median_s == np.median(rr[clean]))
+        assert s.longest_rr_s == (rr.max() if rr.size else -np.inf)
+        assert s.longest_readable_rr_s == (rr[s.interval_ok].max() if s.interval_ok.any() else -np.inf)
+        assert s.n_ventricular == np.count_nonzero(s.labels == int(BeatClass.VENTRICULAR))
+        assert s.n_known == np.count_nonzero(s.labels != int(BeatClass.UNKNOWN))
