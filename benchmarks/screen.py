@@ -12,7 +12,9 @@ detection (target: at most 1.5, i.e. +50 %). ``screen`` includes everything: the
 (:func:`ecg.preprocess.screening_signal` and its backward pass: masks, decimation to >= 120 Hz,
 zero-phase 0.5-40 Hz), its own QRS detection on that signal, quality, beat classification, rhythm
 analysis, (12-lead) intervals and the priorities. The stages are timed one by one too
-("rest" = screen minus the timed stages: rhythm, findings, priorities, Python glue). The full-quality
+("rest" = screen minus the timed stages: rhythm, findings, priorities, Python glue, and each stage's slowdown
+when it runs after the others), and once one after the other without the rhythm analysis and result objects
+("stages_in_sequence": what ``screen`` would cost if those were free). The full-quality
 :func:`ecg.preprocess` (display / export; not called by ``screen``) is timed for comparison.
 """
 
@@ -47,6 +49,20 @@ def _records(data: Path) -> dict[str, list[Any]]:
     return {k: v for k, v in groups.items() if v}
 
 
+def _stages_in_sequence(rec: Any) -> None:
+    """The compiled stages of ``screen`` one after the other, as it runs them, without the rhythm analysis and
+    the result objects: what ``screen`` would cost if those were free."""
+    sig, fs = rec.signal, rec.fs
+    pre = screening_signal(sig, fs)
+    filt = zero_phase_screening(pre)
+    step = int(round(fs / pre.fs))
+    beats = np.minimum(detect_qrs(filt, pre.fs) * step + step // 2, sig.shape[0] - 1)
+    assess_quality(sig, fs, beats=beats, preprocessed=pre)
+    labels = classify_beats(filt, fs, beats, prefiltered=True, raw=sig, decimation=step).labels
+    if rec.n_leads >= 3 and beats.size >= 3:
+        measure_intervals(sig, fs, beats, leads=rec.leads, labels=labels)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "ecg")
@@ -69,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, records in groups.items():
         t: dict[str, float] = dict.fromkeys(
             ("detect_qrs", "screen", "screening_signal", "detect_qrs_screening", "assess_quality", "classify_beats",
-             "measure_intervals", "full_preprocess_not_in_screen"), 0.0)
+             "measure_intervals", "stages_in_sequence", "full_preprocess_not_in_screen"), 0.0)
         for rec in records:
             sig, fs = rec.signal, rec.fs
 
@@ -89,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                   lambda: classify_beats(filt, fs, beats, prefiltered=True, raw=sig, decimation=step))
             if rec.n_leads >= 3 and beats.size >= 3:
                 timed("measure_intervals", lambda: measure_intervals(sig, fs, beats, leads=rec.leads))
+            timed("stages_in_sequence", lambda: _stages_in_sequence(rec))
             timed("full_preprocess_not_in_screen", lambda: preprocess(sig, fs))
         hours = sum(r.duration_s for r in records) / 3600.0
         staged = sum(t[k] for k in ("screening_signal", "detect_qrs_screening", "assess_quality", "classify_beats",
