@@ -12,7 +12,10 @@ import numpy as np
 
 from ._stats import median_inplace
 
-__all__ = ["af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals"]
+__all__ = [
+    "af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals", "readable_sequence",
+    "median_rate_bpm",
+]
 
 _BIG_DRR = 0.10
 
@@ -195,3 +198,53 @@ def sequence_intervals(
         if labels[i] != unknown:
             n_known += 1
     return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known
+
+
+@numba.njit(cache=True)
+def _outside(t0: float, t1: float, ranges: np.ndarray) -> bool:
+    """Whether ``[t0, t1]`` overlaps none of the ``(start, end)`` rows of ``ranges`` (touching is not overlap)."""
+    for r in range(ranges.shape[0]):
+        if not (t0 >= ranges[r, 1] or t1 <= ranges[r, 0]):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def readable_sequence(
+    times: np.ndarray, labels: np.ndarray, ranges: np.ndarray, normal: int, ventricular: int, unknown: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int]:
+    """:func:`sequence_intervals` of beats whose readable intervals are found here: ``interval_ok`` first, then its
+    outputs.
+
+    An interval is readable when neither beat is ``unknown`` and it overlaps none of the ``(start_s, end_s)``
+    rows of ``ranges`` (the rule of :meth:`ecg.rhythm.BeatSequence.build`, which calls this kernel).
+    """
+    m = max(times.size - 1, 0)
+    ok = np.empty(m, dtype=np.bool_)
+    for i in range(m):
+        ok[i] = labels[i] != unknown and labels[i + 1] != unknown and _outside(times[i], times[i + 1], ranges)
+    rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known = sequence_intervals(
+        times, labels, ok, normal, ventricular, unknown
+    )
+    return ok, rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known
+
+
+@numba.njit(cache=True)
+def median_rate_bpm(times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_rr_s: float) -> float:
+    """``60 / median`` of the RR intervals (s) of increasing beat ``times`` inside ``[min_rr_s, max_rr_s]`` that
+    overlap none of the ``(start_s, end_s)`` rows of ``ranges``; NaN when there is none.
+
+    The rule of :func:`ecg.rate.median_rate_bpm` (which calls this kernel; its reference is
+    :func:`ecg.rate.heart_rate`).
+    """
+    m = max(times.size - 1, 0)
+    buf = np.empty(m)
+    k = 0
+    for i in range(m):
+        d = times[i + 1] - times[i]
+        if d >= min_rr_s and d <= max_rr_s and _outside(times[i], times[i + 1], ranges):
+            buf[k] = d
+            k += 1
+    if k == 0:
+        return np.nan
+    return 60.0 / median_inplace(buf, k)

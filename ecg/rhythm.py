@@ -57,6 +57,8 @@ _DERIVED = (
     "times_s", "labels", "interval_ok", "rr_s", "clean", "n_readable", "n_clean", "clean_rr_sum_s",
     "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known",
 )
+# every field, in the order BeatSequence._assemble sets them
+_FIELDS = (*_DERIVED, "duration_s", "leads", "p_wave_corr", "noisy")
 _PATTERN_MIN_REPEATS = 3  # bigeminy / trigeminy: at least three NV / NNV repeats in a row
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
@@ -150,13 +152,7 @@ class BeatSequence:
         # strictly increasing with finite ends: finite throughout (a NaN inside breaks the increase)
         if t.size and not (math.isfinite(t[0]) and math.isfinite(t[-1]) and (t[1:] > t[:-1]).all()):
             raise EcgValueError("times_s: expected finite, strictly increasing beat times in s")
-        if t.size > 1:
-            known = lab != _UNKNOWN
-            ok = known[:-1] & known[1:]
-            for start, end in unreadable_ranges:
-                ok &= (t[:-1] >= end) | (t[1:] <= start)
-        else:
-            ok = np.ones(0, dtype=bool)
+        ranges = np.array([(float(a), float(b)) for a, b in unreadable_ranges], dtype=np.float64).reshape(-1, 2)
         pw = None
         if p_wave_corr is not None:
             pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
@@ -167,7 +163,30 @@ class BeatSequence:
             nz = np.asarray(noisy, dtype=bool)
             if nz.shape != t.shape:
                 raise EcgValueError(f"noisy: expected {t.size} flags, got shape {nz.shape}")
-        return cls(t, lab, ok, float(duration_s), tuple(leads), pw, nz)
+        return cls._assemble(t, lab, ranges, float(duration_s), tuple(leads), pw, nz)
+
+    @classmethod
+    def _assemble(
+        cls,
+        times_s: np.ndarray,
+        labels: np.ndarray,
+        ranges: np.ndarray,
+        duration_s: float,
+        leads: tuple[str, ...],
+        p_wave_corr: np.ndarray | None,
+        noisy: np.ndarray | None,
+    ) -> BeatSequence:
+        """:meth:`build` of validated inputs: contiguous float64 ``times_s`` (strictly increasing), int8 ``labels``,
+        ``(k, 2)`` float64 unreadable ``ranges`` and per-beat ``p_wave_corr`` / ``noisy`` of the right shapes.
+
+        One kernel pass (:func:`ecg._rhythm_kernels.readable_sequence`) finds the readable intervals and every
+        derived value; :func:`ecg.screen` calls this directly with its own arrays.
+        """
+        seq = object.__new__(cls)
+        derived = _rk.readable_sequence(times_s, labels, ranges, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        for name, value in zip(_FIELDS, (times_s, labels, *derived, duration_s, leads, p_wave_corr, noisy), strict=True):
+            object.__setattr__(seq, name, value)
+        return seq
 
     @property
     def n_beats(self) -> int:

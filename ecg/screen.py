@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._screen_kernels import beat_flags, beat_positions
 from .atrial import AtrialSignal, atrial_signal
 from .beats import BeatClass, BeatClassification, _classify_screening
 from .errors import EcgValueError
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 _MIN_LEADS_FOR_INTERVALS = 3
 _DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
 _GOOD = int(QualityLevel.GOOD)  # compared with int8 level arrays (an IntEnum member is slow there)
+_NO_RANGES = np.zeros((0, 2))  # unreadable ranges of a wholly readable record (never written)
 _POLICY_KEY_OF_CODE: dict[FindingCode, PolicyKey] = {code: PolicyKey(code.value) for code in FindingCode}
 _PRIORITY_OF_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
 
@@ -393,7 +396,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     # QRS detection at the screening rate, on the zero-phase 0.5-40 Hz signal: half the work of a full-rate
     # pass and as accurate (shared MIT-BIH: F1 99.81 % vs 99.78 %); indices go back to the record's rate at
     # the centre of each decimation block
-    beats = np.minimum(detect_qrs(filt, pre.fs) * decimation + decimation // 2, max(record.n_samples - 1, 0))
+    beats, times = beat_positions(detect_qrs(filt, pre.fs), decimation, max(record.n_samples - 1, 0), fs)
     quality = _screening_quality(pre, record.n_samples, fs, beats)  # = assess_quality(sig, fs, beats=..., preprocessed=pre)
     findings = _lead_off_findings(quality, leads)
     base = dict(record_id=record.metadata.record_id, quality=quality, duration_s=record.duration_s, fs=fs, leads=leads)
@@ -411,29 +414,21 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
         priority, reasons, ordered = _prioritise(findings, settings, None)
         return Screening(priority=priority, reasons=reasons, findings=ordered, heart_rate_bpm=None, n_beats=int(beats.size), **base)
 
-    times = beats / fs
-    in_unreadable = np.zeros(beats.size, dtype=bool)
-    for a, b in quality.unreadable_ranges:
-        in_unreadable[np.searchsorted(times, a) : np.searchsorted(times, b)] = True
-    usable = ~np.array(quality.lead_off, dtype=bool)
-    levels = quality.segment_levels
-    if levels.shape[0]:
-        marginal = (levels.max(axis=1) if levels.shape[1] > 1 else levels[:, 0]) < _GOOD
-        seg = np.minimum((times * (1.0 / quality.step_s)).astype(np.int64), levels.shape[0] - 1)
-        noisy = marginal[seg]
-    else:
-        noisy = np.zeros(beats.size, dtype=bool)
+    ranges = np.array(quality.unreadable_ranges, dtype=np.float64) if quality.unreadable_ranges else _NO_RANGES
+    # per beat: in an unreadable range; in a marginal segment (no lead GOOD)
+    in_unreadable, noisy = beat_flags(times, ranges, quality.segment_levels, _GOOD, quality.step_s)
+    usable = np.logical_not(quality.lead_off)
     # = classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
     #                  prefiltered=True, raw=sig, decimation=decimation), without re-validating screen's own arrays
     classes = _classify_screening(filt, fs, beats, leads, usable, in_unreadable, noisy, sig, decimation)
-    seq = BeatSequence.build(
-        times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
-        p_wave_corr=classes.p_wave_corr,
-        noisy=noisy,
+    # = BeatSequence.build(times, classes.labels, duration_s=..., unreadable_ranges=quality.unreadable_ranges,
+    #                      leads=classes.leads, p_wave_corr=classes.p_wave_corr, noisy=noisy) without re-validation
+    seq = BeatSequence._assemble(
+        times, classes.labels, ranges, record.duration_s, classes.leads, classes.p_wave_corr, noisy
     )
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
-    bpm = median_rate_bpm(times, exclude=quality.unreadable_ranges)  # = heart_rate(beats, fs, exclude=...).bpm
-    hr = None if not np.isfinite(bpm) else bpm
+    bpm = median_rate_bpm(times, exclude=ranges)  # = heart_rate(beats, fs, exclude=...).bpm
+    hr = bpm if math.isfinite(bpm) else None
 
     def atrial() -> AtrialSignal:  # asked for only where the RR and P-wave evidence leave AF undecided
         return atrial_signal(filt, pre.fs, np.minimum(beats // decimation, filt.shape[0] - 1), leads=leads, usable=usable)
@@ -478,5 +473,4 @@ _CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)
 
 
 def _counts(classes: BeatClassification) -> dict[str, int]:
-    counts = np.bincount(classes.labels.astype(np.intp), minlength=len(_CLASS_NAMES))
-    return dict(zip(_CLASS_NAMES, (int(v) for v in counts)))
+    return dict(zip(_CLASS_NAMES, np.bincount(classes.labels, minlength=len(_CLASS_NAMES)).tolist()))

@@ -552,3 +552,30 @@ def test_sequence_derived_values_match_numpy(labels, seed):
         assert s.longest_readable_rr_s == (rr[s.interval_ok].max() if s.interval_ok.any() else -np.inf)
         assert s.n_ventricular == np.count_nonzero(s.labels == int(BeatClass.VENTRICULAR))
         assert s.n_known == np.count_nonzero(s.labels != int(BeatClass.UNKNOWN))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LABEL_STRINGS, st.integers(0, 2**32 - 1), st.integers(0, 3))
+def test_readable_intervals_match_numpy(labels, seed, n_ranges):
+    """build()'s readable intervals (readable_sequence kernel) equal the NumPy rule: both beats known and no
+    overlap with an unreadable range; the trusted _assemble gives the same sequence."""
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.3, 2.5, labels.size))
+    # ranges that start and end on beats too (touching is not overlap)
+    ends = np.concatenate([t, rng.uniform(0.0, 40.0, 4)]) if t.size else rng.uniform(0.0, 40.0, 4)
+    ranges = [tuple(sorted(rng.choice(ends, 2))) for _ in range(n_ranges)]
+    seq = BeatSequence.build(t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=ranges)
+    known = labels != Q
+    ok = known[:-1] & known[1:]
+    for a, b in ranges:
+        ok &= (t[:-1] >= b) | (t[1:] <= a)
+    np.testing.assert_array_equal(seq.interval_ok, ok)
+    trusted = BeatSequence._assemble(
+        seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), seq.duration_s, (), None, None
+    )
+    for name in ("interval_ok", "rr_s", "clean"):
+        np.testing.assert_array_equal(getattr(trusted, name), getattr(seq, name))
+    for name in ("n_readable", "n_clean", "clean_rr_sum_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular",
+                 "n_known", "duration_s", "leads", "p_wave_corr", "noisy"):
+        assert getattr(trusted, name) == getattr(seq, name)
+    assert trusted.clean_rr_median_s == seq.clean_rr_median_s or np.isnan(seq.clean_rr_median_s)
