@@ -10,11 +10,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._runs import runs_of
 from ._stats import median_inplace
 
 __all__ = [
     "af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals", "readable_sequence",
-    "median_rate_bpm",
+    "median_rate_bpm", "ventricular_runs",
 ]
 
 _BIG_DRR = 0.10
@@ -248,3 +249,33 @@ def median_rate_bpm(times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_
     if k == 0:
         return np.nan
     return 60.0 / median_inplace(buf, k)
+
+
+@numba.njit(cache=True)
+def ventricular_runs(
+    labels: np.ndarray, normal: int, ventricular: int, min_run: int, min_repeats: int
+) -> tuple[np.ndarray, int, int, int, int, int, int, int, int]:
+    """The runs of ``ventricular`` labels and the PVC pattern counts of :func:`ecg.rhythm.ventricular_findings`.
+
+    Returns the ``[start, stop)`` rows of the runs of at least ``min_run`` beats (the VT candidates), the numbers
+    of single beats and of couplets, the first and last ventricular beat (-1 when none), and
+    :func:`repeating_pattern` of period 2 (bigeminy) and 3 (trigeminy), each ``(n_episodes, n_repeats)``.
+    """
+    runs = runs_of(labels, ventricular)
+    first = runs[0, 0] if runs.shape[0] else -1
+    last = runs[-1, 1] - 1 if runs.shape[0] else -1
+    n_single = 0
+    n_couplets = 0
+    n_long = 0
+    for k in range(runs.shape[0]):
+        n = runs[k, 1] - runs[k, 0]
+        if n == 1:
+            n_single += 1
+        elif n == 2:
+            n_couplets += 1
+        if n >= min_run:
+            runs[n_long] = runs[k]
+            n_long += 1  # in place: row n_long <= k is read already
+    n_big, big_beats = repeating_pattern(labels, 2, normal, ventricular, min_repeats)
+    n_tri, tri_beats = repeating_pattern(labels, 3, normal, ventricular, min_repeats)
+    return runs[:n_long].copy(), n_single, n_couplets, first, last, n_big, big_beats, n_tri, tri_beats

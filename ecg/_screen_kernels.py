@@ -10,7 +10,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["beat_positions", "beat_flags"]
+from ._rhythm_kernels import median_rate_bpm, readable_sequence
+
+__all__ = ["beat_positions", "beat_flags", "rhythm_inputs"]
 
 
 @numba.njit(cache=True)
@@ -57,3 +59,32 @@ def beat_flags(
             best = max(best, levels[seg, j])
         noisy[i] = best < good
     return unreadable, noisy
+
+
+@numba.njit(cache=True)
+def rhythm_inputs(
+    times: np.ndarray,
+    labels: np.ndarray,
+    ranges: np.ndarray,
+    min_rr_s: float,
+    max_rr_s: float,
+    normal: int,
+    ventricular: int,
+    unknown: int,
+    n_classes: int,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int], float, np.ndarray]:
+    """What the rhythm analysis of :func:`ecg.screen` starts from, in one call.
+
+    Returns :func:`ecg._rhythm_kernels.readable_sequence` of the beats (for
+    :meth:`ecg.rhythm.BeatSequence._assemble`), :func:`ecg._rhythm_kernels.median_rate_bpm` of their times
+    (the heart rate) and the number of beats of each label ``0 .. n_classes - 1`` (others are not counted).
+    """
+    counts = np.zeros(n_classes, dtype=np.int64)
+    for i in range(labels.size):
+        if 0 <= labels[i] < n_classes:
+            counts[labels[i]] += 1
+    return (
+        readable_sequence(times, labels, ranges, normal, ventricular, unknown),
+        median_rate_bpm(times, ranges, min_rr_s, max_rr_s),
+        counts,
+    )

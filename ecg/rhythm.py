@@ -27,6 +27,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -163,35 +164,39 @@ class BeatSequence:
             nz = np.asarray(noisy, dtype=bool)
             if nz.shape != t.shape:
                 raise EcgValueError(f"noisy: expected {t.size} flags, got shape {nz.shape}")
-        return cls._assemble(t, lab, ranges, float(duration_s), tuple(leads), pw, nz)
+        derived = _rk.readable_sequence(t, lab, ranges, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        return cls._assemble(t, lab, derived, float(duration_s), tuple(leads), pw, nz)
 
     @classmethod
     def _assemble(
         cls,
         times_s: np.ndarray,
         labels: np.ndarray,
-        ranges: np.ndarray,
+        derived: tuple[Any, ...],
         duration_s: float,
         leads: tuple[str, ...],
         p_wave_corr: np.ndarray | None,
         noisy: np.ndarray | None,
     ) -> BeatSequence:
-        """:meth:`build` of validated inputs: contiguous float64 ``times_s`` (strictly increasing), int8 ``labels``,
-        ``(k, 2)`` float64 unreadable ``ranges`` and per-beat ``p_wave_corr`` / ``noisy`` of the right shapes.
-
-        One kernel pass (:func:`ecg._rhythm_kernels.readable_sequence`) finds the readable intervals and every
-        derived value; :func:`ecg.screen` calls this directly with its own arrays.
+        """The sequence of validated inputs, without re-validation: contiguous float64 ``times_s`` (strictly
+        increasing), int8 ``labels``, per-beat ``p_wave_corr`` / ``noisy`` of the right shapes, and ``derived``,
+        the output of :func:`ecg._rhythm_kernels.readable_sequence` on them (``interval_ok`` and every derived
+        value). :meth:`build` calls it after validating; :func:`ecg.screen` with its own arrays, its kernel pass
+        computing the heart rate too.
         """
         seq = object.__new__(cls)
-        derived = _rk.readable_sequence(times_s, labels, ranges, _NORMAL, _VENTRICULAR, _UNKNOWN)
-        for name, value in zip(_FIELDS, (times_s, labels, *derived, duration_s, leads, p_wave_corr, noisy), strict=True):
-            object.__setattr__(seq, name, value)
+        for setter, value in zip(_SETTERS, (times_s, labels, *derived, duration_s, leads, p_wave_corr, noisy), strict=True):
+            setter(seq, value)
         return seq
 
     @property
     def n_beats(self) -> int:
         """Number of beats."""
         return int(self.times_s.size)
+
+
+# the slots' own setters: what object.__setattr__ ends in, without its look-up (17 fields per record)
+_SETTERS = tuple(BeatSequence.__dict__[name].__set__ for name in _FIELDS)
 
 
 def heart_rate_bpm(seq: BeatSequence) -> float | None:
@@ -347,16 +352,15 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         return []
     t = seq.times_s
     out: list[Finding] = []
-    is_v = seq.labels == _VENTRICULAR
-    # a V beat in an unreadable interval on both sides is not evidence
-    runs = runs_of(is_v, 1)
-    v_starts, v_ends = runs[:, 0], runs[:, 1]
+    # the runs of V beats long enough for VT, and the pattern counts, in one kernel pass
+    long_runs, n_isolated, n_couplets, first, last, n_big, big_beats, n_tri, tri_beats = _rk.ventricular_runs(
+        seq.labels, _NORMAL, _VENTRICULAR, settings.vt_min_beats, _PATTERN_MIN_REPEATS
+    )
     n_runs_slow = 0
     n_runs_noisy = 0
-    for a, b in zip(v_starts, v_ends):
+    for a, b in long_runs.tolist():
         n = b - a
-        if n < settings.vt_min_beats:
-            continue
+        # a V beat in an unreadable interval on both sides is not evidence
         if not np.all(seq.interval_ok[a : b - 1]):
             continue
         if n < _VT_SHORT_RUN and seq.noisy is not None and np.all(seq.noisy[a:b]):
@@ -378,18 +382,14 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 start_s=t[a],
                 end_s=t[b - 1],
                 leads=seq.leads,
-                values={"n_beats": int(n), "rate_bpm": rate},
+                values={"n_beats": n, "rate_bpm": rate},
                 confidence=clamp(confidence, 0.0, 0.95),
                 detail=detail,
             )
         )
     n_v = seq.n_ventricular
     burden = n_v / max(seq.n_known, 1)
-    run_len = v_ends - v_starts
     # (NV){3,} and (NNV){3,} on the label string: episodes and the V beats in them
-    n_big, big_beats = _rk.repeating_pattern(seq.labels, 2, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
-    n_tri, tri_beats = _rk.repeating_pattern(seq.labels, 3, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
-    n_couplets = int(np.count_nonzero(run_len == 2))
     if n_big:
         pattern = "bigeminy"
     elif n_tri:
@@ -398,7 +398,6 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         pattern = "couplets"
     else:
         pattern = "isolated"
-    first, last = int(v_starts[0]), int(v_ends[-1] - 1)
     out.append(
         Finding(
             FindingCode.PVC,
@@ -408,13 +407,13 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
             values={
                 "n_pvc": n_v,
                 "burden": burden,
-                "n_isolated": int(np.count_nonzero(run_len == 1)),
+                "n_isolated": n_isolated,
                 "n_couplets": n_couplets,
-                "n_runs": int(np.count_nonzero(run_len >= settings.vt_min_beats)),
+                "n_runs": len(long_runs),
                 "n_slow_runs": n_runs_slow,
                 "n_runs_in_noise": n_runs_noisy,
-                "bigeminy_beats": int(big_beats),
-                "trigeminy_beats": int(tri_beats),
+                "bigeminy_beats": big_beats,
+                "trigeminy_beats": tri_beats,
             },
             confidence=clamp(0.5 + 0.05 * n_v, 0.0, 0.95),
             detail=pattern,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._screen_kernels import beat_flags, beat_positions
+from ._screen_kernels import beat_flags, beat_positions, rhythm_inputs
 from .atrial import AtrialSignal, atrial_signal
 from .beats import BeatClass, BeatClassification, _classify_screening
 from .errors import EcgValueError
@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 _MIN_LEADS_FOR_INTERVALS = 3
 _DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
 _GOOD = int(QualityLevel.GOOD)  # compared with int8 level arrays (an IntEnum member is slow there)
+_CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)  # BeatClass values are 0 .. len - 1
+_NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICULAR), int(BeatClass.UNKNOWN)
+_MIN_RR_S, _MAX_RR_S = (median_rate_bpm.__kwdefaults__[name] for name in ("min_rr_s", "max_rr_s"))
 _NO_RANGES = np.zeros((0, 2))  # unreadable ranges of a wholly readable record (never written)
 _POLICY_KEY_OF_CODE: dict[FindingCode, PolicyKey] = {code: PolicyKey(code.value) for code in FindingCode}
 _PRIORITY_OF_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
@@ -260,6 +263,7 @@ def _at_rate(beats: np.ndarray, record_fs: float, fs: float, n: int) -> np.ndarr
 
 def _edge_gaps(
     beats: np.ndarray,
+    times: np.ndarray,
     record_fs: float,
     pre: PreprocessedEcg,
     quality: SignalQuality,
@@ -269,13 +273,14 @@ def _edge_gaps(
     """ASYSTOLE for a quiet, readable stretch of >= ``asystole_s`` before the first or after the last beat.
 
     With fewer than 3 beats there is no QRS amplitude to judge quietness by, and nothing is reported
-    (a record without beats is flat or noise, which the quality grading reports).
+    (a record without beats is flat or noise, which the quality grading reports). ``times`` are the beats'
+    times in s (``beats / record_fs``).
     """
     if beats.size < 3:
         return []
     fs = pre.fs  # the rate of the screening signal; beats are at `record_fs`
     duration = quality.duration_s
-    t0, t1 = beats[0] / record_fs, beats[-1] / record_fs
+    t0, t1 = float(times[0]), float(times[-1])  # Python floats: NumPy scalar arithmetic costs ~0.5 us a step
     if t0 < settings.asystole_s and duration - t1 < settings.asystole_s:
         return []
     x = pre.signal_2d()
@@ -399,20 +404,23 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     beats, times = beat_positions(detect_qrs(filt, pre.fs), decimation, max(record.n_samples - 1, 0), fs)
     quality = _screening_quality(pre, record.n_samples, fs, beats)  # = assess_quality(sig, fs, beats=..., preprocessed=pre)
     findings = _lead_off_findings(quality, leads)
-    base = dict(record_id=record.metadata.record_id, quality=quality, duration_s=record.duration_s, fs=fs, leads=leads)
+    record_id, duration_s = record.metadata.record_id, record.duration_s
     if quality.unreadable:
         findings.append(
             Finding(
                 FindingCode.UNREADABLE,
                 start_s=0.0,
-                end_s=record.duration_s,
+                end_s=duration_s,
                 leads=leads,
                 values={"readable_fraction": quality.readable_fraction},
                 confidence=clamp(1.0 - quality.readable_fraction, 0.5, 1.0),
             )
         )
         priority, reasons, ordered = _prioritise(findings, settings, None)
-        return Screening(priority=priority, reasons=reasons, findings=ordered, heart_rate_bpm=None, n_beats=int(beats.size), **base)
+        return Screening(
+            record_id=record_id, priority=priority, reasons=reasons, findings=ordered, quality=quality, heart_rate_bpm=None,
+            duration_s=duration_s, fs=fs, leads=leads, n_beats=int(beats.size),
+        )
 
     ranges = np.array(quality.unreadable_ranges, dtype=np.float64) if quality.unreadable_ranges else _NO_RANGES
     # per beat: in an unreadable range; in a marginal segment (no lead GOOD)
@@ -421,13 +429,16 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     # = classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
     #                  prefiltered=True, raw=sig, decimation=decimation), without re-validating screen's own arrays
     classes = _classify_screening(filt, fs, beats, leads, usable, in_unreadable, noisy, sig, decimation)
-    # = BeatSequence.build(times, classes.labels, duration_s=..., unreadable_ranges=quality.unreadable_ranges,
-    #                      leads=classes.leads, p_wave_corr=classes.p_wave_corr, noisy=noisy) without re-validation
-    seq = BeatSequence._assemble(
-        times, classes.labels, ranges, record.duration_s, classes.leads, classes.p_wave_corr, noisy
+    # one kernel call: the readable intervals and derived values of the beat sequence, the heart rate
+    # (= median_rate_bpm(times, exclude=quality.unreadable_ranges) = heart_rate(beats, fs, exclude=...).bpm)
+    # and the beats per class
+    derived, bpm, counts = rhythm_inputs(
+        times, classes.labels, ranges, _MIN_RR_S, _MAX_RR_S, _NORMAL, _VENTRICULAR, _UNKNOWN, len(_CLASS_NAMES)
     )
+    # = BeatSequence.build(times, classes.labels, duration_s=..., unreadable_ranges=quality.unreadable_ranges,
+    #                      leads=classes.leads, p_wave_corr=classes.p_wave_corr, noisy=noisy), without re-validation
+    seq = BeatSequence._assemble(times, classes.labels, derived, duration_s, classes.leads, classes.p_wave_corr, noisy)
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
-    bpm = median_rate_bpm(times, exclude=ranges)  # = heart_rate(beats, fs, exclude=...).bpm
     hr = bpm if math.isfinite(bpm) else None
 
     def atrial() -> AtrialSignal:  # asked for only where the RR and P-wave evidence leave AF undecided
@@ -436,7 +447,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     findings += af_findings(seq, settings, atrial=atrial)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
-    findings += _edge_gaps(beats, fs, pre, quality, settings, classes.leads)
+    findings += _edge_gaps(beats, times, fs, pre, quality, settings, classes.leads)
     findings += ventricular_findings(seq, settings)
     intervals = None
     if record.n_leads >= _MIN_LEADS_FOR_INTERVALS and beats.size >= 3:
@@ -448,7 +459,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                     Finding(
                         FindingCode.QTC_PROLONGED,
                         start_s=0.0,
-                        end_s=record.duration_s,
+                        end_s=duration_s,
                         leads=intervals.leads,
                         values={"qtc_ms": qtc, "qt_ms": intervals.qt_ms, "rate_bpm": intervals.heart_rate_bpm},
                         confidence=clamp(0.6 + (qtc - settings.qtc_ms) / 100.0, 0.0, 0.95),
@@ -457,20 +468,18 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                 )
     priority, reasons, ordered = _prioritise(findings, settings, hr)
     return Screening(
+        record_id=record_id,
         priority=priority,
         reasons=reasons,
         findings=ordered,
+        quality=quality,
         heart_rate_bpm=hr,
+        duration_s=duration_s,
+        fs=fs,
+        leads=leads,
         n_beats=int(beats.size),
-        beat_counts=MappingProxyType(_counts(classes)),
+        beat_counts=MappingProxyType(dict(zip(_CLASS_NAMES, counts.tolist()))),
         intervals=intervals,
         beats=classes,
-        **base,
     )
 
-
-_CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)
-
-
-def _counts(classes: BeatClassification) -> dict[str, int]:
-    return dict(zip(_CLASS_NAMES, np.bincount(classes.labels, minlength=len(_CLASS_NAMES)).tolist()))

@@ -570,9 +570,10 @@ def test_readable_intervals_match_numpy(labels, seed, n_ranges):
     for a, b in ranges:
         ok &= (t[:-1] >= b) | (t[1:] <= a)
     np.testing.assert_array_equal(seq.interval_ok, ok)
-    trusted = BeatSequence._assemble(
-        seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), seq.duration_s, (), None, None
-    )
+    from ecg import _rhythm_kernels as RK
+
+    derived = RK.readable_sequence(seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), N, V, Q)
+    trusted = BeatSequence._assemble(seq.times_s, seq.labels, derived, seq.duration_s, (), None, None)
     for name in ("interval_ok", "rr_s", "clean"):
         np.testing.assert_array_equal(getattr(trusted, name), getattr(seq, name))
     for name in ("n_readable", "n_clean", "clean_rr_sum_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular",
