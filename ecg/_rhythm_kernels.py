@@ -15,7 +15,7 @@ from ._stats import median_inplace
 
 __all__ = [
     "af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals", "readable_sequence",
-    "median_rate_bpm", "ventricular_runs",
+    "median_rate_bpm", "ventricular_runs", "af_record_statistics",
 ]
 
 _BIG_DRR = 0.10
@@ -94,6 +94,16 @@ def af_window_statistics(
         if n_trip >= 4:
             out[k, 6] = n_turn / n_trip
     return out
+
+
+@numba.njit(cache=True)
+def af_record_statistics(
+    rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray, min_pairs: int
+) -> tuple[float, float, float, float, float, float, float]:
+    """The row of :func:`af_window_statistics` for one window over all of ``rr``, as a tuple (what
+    :func:`ecg.af.af_statistics` and the short-record AF rule read)."""
+    row = af_window_statistics(rr, clean, p_wave, np.zeros(1, dtype=np.int64), rr.size, min_pairs)[0]
+    return row[0], row[1], row[2], row[3], row[4], row[5], row[6]
 
 
 @numba.njit(cache=True)

@@ -80,7 +80,6 @@ _AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that mu
 _AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
 _AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
 _AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
-_ONE_WINDOW = np.zeros(1, dtype=np.int64)  # window starts of a whole-record af_window_statistics call (never written)
 _NORMAL = int(BeatClass.NORMAL)  # compared with int8 label arrays (an IntEnum member is slow there)
 _AF_F_ABSENT = 0.5  # f-wave fraction below this share of ScreeningSettings.af_f_wave_fraction: no f waves
 
@@ -214,7 +213,7 @@ def af_statistics(
 def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, min_pairs: int) -> AfStatistics | None:
     """:func:`af_statistics` of validated, contiguous arrays (``p_wave`` one per beat, or ``None``)."""
     pw = np.full(rr.size + 1, np.nan) if p_wave is None else p_wave
-    row = _rk.af_window_statistics(rr, clean, pw, _ONE_WINDOW, rr.size, min_pairs)[0].tolist()
+    row = _rk.af_record_statistics(rr, clean, pw, min_pairs)
     if not row[2] >= min_pairs:
         return None
     return AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6])

@@ -52,8 +52,9 @@ class FindingCode(str, enum.Enum):
 
 def format_clock(t_s: float) -> str:
     """``hh:mm:ss`` of a time in seconds from the start of the record (the form used in reasons)."""
-    total = int(max(t_s, 0.0))
-    return f"{total // 3600:02d}:{(total // 60) % 60:02d}:{total % 60:02d}"
+    minutes, seconds = divmod(int(max(t_s, 0.0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return "%02d:%02d:%02d" % (hours, minutes, seconds)
 
 
 def clamp(value: float, lo: float, hi: float) -> float:

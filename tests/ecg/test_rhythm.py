@@ -580,3 +580,22 @@ def test_readable_intervals_match_numpy(labels, seed, n_ranges):
                  "n_known", "duration_s", "leads", "p_wave_corr", "noisy"):
         assert getattr(trusted, name) == getattr(seq, name)
     assert trusted.clean_rr_median_s == seq.clean_rr_median_s or np.isnan(seq.clean_rr_median_s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LABEL_STRINGS, st.integers(1, 5))
+def test_ventricular_runs_match_numpy(labels, min_run):
+    """The ventricular_runs kernel: runs of V of at least min_run beats, single beats, couplets, first and last V
+    beat and the bigeminy / trigeminy counts equal their NumPy (and repeating_pattern) forms."""
+    from ecg import _rhythm_kernels as RK
+
+    is_v = np.r_[False, labels == V, False]
+    edges = np.flatnonzero(np.diff(is_v.astype(np.int8)))
+    starts, stops = edges[0::2], edges[1::2]
+    length = stops - starts
+    long_runs, n_single, n_couplets, first, last, n_big, big, n_tri, tri = RK.ventricular_runs(labels, N, V, min_run, 3)
+    np.testing.assert_array_equal(long_runs, np.c_[starts, stops][length >= min_run].reshape(-1, 2))
+    assert (n_single, n_couplets) == (np.count_nonzero(length == 1), np.count_nonzero(length == 2))
+    assert (first, last) == ((starts[0], stops[-1] - 1) if starts.size else (-1, -1))
+    assert (n_big, big) == RK.repeating_pattern(labels, 2, N, V, 3)
+    assert (n_tri, tri) == RK.repeating_pattern(labels, 3, N, V, 3)
