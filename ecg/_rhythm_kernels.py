@@ -165,14 +165,25 @@ def repeating_pattern(labels: np.ndarray, period: int, normal: int, ectopic: int
 
 @numba.njit(cache=True)
 def sequence_intervals(
-    times: np.ndarray, labels: np.ndarray, interval_ok: np.ndarray, normal: int, ventricular: int, unknown: int
-) -> tuple[np.ndarray, np.ndarray, int, int, float, float, float, float, int, int]:
+    times: np.ndarray,
+    labels: np.ndarray,
+    interval_ok: np.ndarray,
+    p_wave: np.ndarray,
+    normal: int,
+    ventricular: int,
+    unknown: int,
+    af_min_pairs: int,
+) -> tuple[
+    np.ndarray, np.ndarray, int, int, float, float, float, float, int, int,
+    tuple[float, float, float, float, float, float, float],
+]:
     """RR intervals of a beat sequence, which are clean, and the counts and extremes every rhythm rule starts from.
 
     Returns ``rr`` (s), ``clean`` (``interval_ok`` and both beats ``normal``), then the number of readable and of
     clean intervals, the sum and median (s) of the clean intervals (NaN median when none), the longest interval
-    and the longest readable one (s; -inf when none), and the numbers of ``ventricular`` and of known (not
-    ``unknown``) beats. :class:`ecg.rhythm.BeatSequence` computes these once for all findings.
+    and the longest readable one (s; -inf when none), the numbers of ``ventricular`` and of known (not
+    ``unknown``) beats, and :func:`af_record_statistics` of all intervals (``p_wave`` one per beat, NaN when
+    unknown). :class:`ecg.rhythm.BeatSequence` computes these once for all findings.
     """
     n = times.size
     m = max(n - 1, 0)
@@ -208,7 +219,8 @@ def sequence_intervals(
             n_v += 1
         if labels[i] != unknown:
             n_known += 1
-    return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known
+    af = af_record_statistics(rr, clean, p_wave, af_min_pairs)
+    return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af
 
 
 @numba.njit(cache=True)
@@ -222,8 +234,18 @@ def _outside(t0: float, t1: float, ranges: np.ndarray) -> bool:
 
 @numba.njit(cache=True)
 def readable_sequence(
-    times: np.ndarray, labels: np.ndarray, ranges: np.ndarray, normal: int, ventricular: int, unknown: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int]:
+    times: np.ndarray,
+    labels: np.ndarray,
+    ranges: np.ndarray,
+    p_wave: np.ndarray,
+    normal: int,
+    ventricular: int,
+    unknown: int,
+    af_min_pairs: int,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int,
+    tuple[float, float, float, float, float, float, float],
+]:
     """:func:`sequence_intervals` of beats whose readable intervals are found here: ``interval_ok`` first, then its
     outputs.
 
@@ -234,10 +256,10 @@ def readable_sequence(
     ok = np.empty(m, dtype=np.bool_)
     for i in range(m):
         ok[i] = labels[i] != unknown and labels[i + 1] != unknown and _outside(times[i], times[i + 1], ranges)
-    rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known = sequence_intervals(
-        times, labels, ok, normal, ventricular, unknown
+    rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af = sequence_intervals(
+        times, labels, ok, p_wave, normal, ventricular, unknown, af_min_pairs
     )
-    return ok, rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known
+    return ok, rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af
 
 
 @numba.njit(cache=True)

@@ -66,13 +66,15 @@ def rhythm_inputs(
     times: np.ndarray,
     labels: np.ndarray,
     ranges: np.ndarray,
+    p_wave: np.ndarray,
     min_rr_s: float,
     max_rr_s: float,
     normal: int,
     ventricular: int,
     unknown: int,
+    af_min_pairs: int,
     n_classes: int,
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int], float, np.ndarray]:
+) -> tuple[tuple, float, np.ndarray]:
     """What the rhythm analysis of :func:`ecg.screen` starts from, in one call.
 
     Returns :func:`ecg._rhythm_kernels.readable_sequence` of the beats (for
@@ -84,7 +86,7 @@ def rhythm_inputs(
         if 0 <= labels[i] < n_classes:
             counts[labels[i]] += 1
     return (
-        readable_sequence(times, labels, ranges, normal, ventricular, unknown),
+        readable_sequence(times, labels, ranges, p_wave, normal, ventricular, unknown, af_min_pairs),
         median_rate_bpm(times, ranges, min_rr_s, max_rr_s),
         counts,
     )

@@ -213,7 +213,12 @@ def af_statistics(
 def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, min_pairs: int) -> AfStatistics | None:
     """:func:`af_statistics` of validated, contiguous arrays (``p_wave`` one per beat, or ``None``)."""
     pw = np.full(rr.size + 1, np.nan) if p_wave is None else p_wave
-    row = _rk.af_record_statistics(rr, clean, pw, min_pairs)
+    return _statistics(_rk.af_record_statistics(rr, clean, pw, min_pairs), min_pairs)
+
+
+def _statistics(row: tuple[float, ...], min_pairs: int) -> AfStatistics | None:
+    """:class:`AfStatistics` of an :func:`ecg._rhythm_kernels.af_record_statistics` row; ``None`` with fewer than
+    ``min_pairs`` clean pairs."""
     if not row[2] >= min_pairs:
         return None
     return AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6])
@@ -254,7 +259,7 @@ def af_findings(
         if seq.n_clean < _AF_MIN_CLEAN_SHARE * seq.n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", seq.n_clean, seq.n_readable)
             return []
-        stats = _one_window(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
+        stats = _statistics(seq.record_af, _AF_SHORT_MIN_PAIRS)  # = _one_window(rr, clean, seq.p_wave_corr, ...)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
             f = f_wave_fraction(_check_atrial(atrial, seq.n_beats), seq.labels == _NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)

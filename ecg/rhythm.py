@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _rhythm_kernels as _rk
 from ._runs import runs_of
-from .af import AfStatistics, af_findings, af_statistics
+from .af import _AF_SHORT_MIN_PAIRS, AfStatistics, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, clamp
@@ -56,7 +56,7 @@ _NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICUL
 # what BeatSequence.__post_init__ sets: the validated inputs, then the outputs of _rk.sequence_intervals in order
 _DERIVED = (
     "times_s", "labels", "interval_ok", "rr_s", "clean", "n_readable", "n_clean", "clean_rr_sum_s",
-    "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known",
+    "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known", "record_af",
 )
 # every field, in the order BeatSequence._assemble sets them
 _FIELDS = (*_DERIVED, "duration_s", "leads", "p_wave_corr", "noisy")
@@ -100,6 +100,10 @@ class BeatSequence:
         Longest interval and longest readable interval in s (``-inf`` when there is none).
     n_ventricular, n_known
         Numbers of ventricular beats and of beats with a known class (not unknown).
+    record_af
+        The AF statistics of all intervals as one window (:func:`ecg._rhythm_kernels.af_record_statistics`
+        with the short-record minimum of clean pairs; what the short-record rule of :func:`ecg.af.af_findings`
+        judges).
     """
 
     times_s: np.ndarray
@@ -119,6 +123,7 @@ class BeatSequence:
     longest_readable_rr_s: float = field(init=False, repr=False)
     n_ventricular: int = field(init=False, repr=False)
     n_known: int = field(init=False, repr=False)
+    record_af: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         t = np.ascontiguousarray(self.times_s, dtype=np.float64)
@@ -129,7 +134,10 @@ class BeatSequence:
                 f"BeatSequence: expected times_s and labels of one length n and n - 1 interval flags, got shapes "
                 f"{t.shape}, {labels.shape} and {ok.shape}"
             )
-        derived = _rk.sequence_intervals(t, labels, ok, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        pw = np.full(t.size, np.nan) if self.p_wave_corr is None else np.ascontiguousarray(self.p_wave_corr, dtype=np.float64)
+        if pw.shape != t.shape:
+            raise EcgValueError(f"BeatSequence: expected {t.size} p_wave_corr values, got shape {pw.shape}")
+        derived = _rk.sequence_intervals(t, labels, ok, pw, _NORMAL, _VENTRICULAR, _UNKNOWN, _AF_SHORT_MIN_PAIRS)
         for name, value in zip(_DERIVED, (t, labels, ok, *derived), strict=True):
             object.__setattr__(self, name, value)
 
@@ -164,7 +172,10 @@ class BeatSequence:
             nz = np.asarray(noisy, dtype=bool)
             if nz.shape != t.shape:
                 raise EcgValueError(f"noisy: expected {t.size} flags, got shape {nz.shape}")
-        derived = _rk.readable_sequence(t, lab, ranges, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        derived = _rk.readable_sequence(
+            t, lab, ranges, np.full(t.size, np.nan) if pw is None else pw, _NORMAL, _VENTRICULAR, _UNKNOWN,
+            _AF_SHORT_MIN_PAIRS,
+        )
         return cls._assemble(t, lab, derived, float(duration_s), tuple(leads), pw, nz)
 
     @classmethod

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._screen_kernels import beat_flags, beat_positions, rhythm_inputs
+from .af import _AF_SHORT_MIN_PAIRS
 from .atrial import AtrialSignal, atrial_signal
 from .beats import BeatClass, BeatClassification, _classify_screening
 from .errors import EcgValueError
@@ -253,9 +254,9 @@ def _prioritise(
 
 
 def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[Finding]:
-    off = [i for i, flag in enumerate(quality.lead_off) if flag]
-    if not off:
+    if not any(quality.lead_off):  # the common case, without building a list
         return []
+    off = [i for i, flag in enumerate(quality.lead_off) if flag]
     ranges = [r for i in off for r in quality.lead_off_ranges[i]]
     start = min((r[0] for r in ranges), default=0.0)
     end = max((r[1] for r in ranges), default=quality.duration_s)
@@ -448,7 +449,8 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     # (= median_rate_bpm(times, exclude=quality.unreadable_ranges) = heart_rate(beats, fs, exclude=...).bpm)
     # and the beats per class
     derived, bpm, counts = rhythm_inputs(
-        times, classes.labels, ranges, _MIN_RR_S, _MAX_RR_S, _NORMAL, _VENTRICULAR, _UNKNOWN, len(_CLASS_NAMES)
+        times, classes.labels, ranges, classes.p_wave_corr, _MIN_RR_S, _MAX_RR_S, _NORMAL, _VENTRICULAR, _UNKNOWN,
+        _AF_SHORT_MIN_PAIRS, len(_CLASS_NAMES),
     )
     # = BeatSequence.build(times, classes.labels, duration_s=..., unreadable_ranges=quality.unreadable_ranges,
     #                      leads=classes.leads, p_wave_corr=classes.p_wave_corr, noisy=noisy), without re-validation

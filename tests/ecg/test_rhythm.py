@@ -538,7 +538,10 @@ def test_sequence_derived_values_match_numpy(labels, seed):
 
     rng = np.random.default_rng(seed)
     t = np.cumsum(rng.uniform(0.3, 2.5, labels.size))
-    seq = BeatSequence.build(t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=[(5.0, 9.0)])
+    pw = np.where(rng.random(labels.size) < 0.2, np.nan, rng.uniform(0.0, 1.0, labels.size))
+    seq = BeatSequence.build(
+        t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=[(5.0, 9.0)], p_wave_corr=pw
+    )
     for s in (seq, dataclasses.replace(seq, interval_ok=np.zeros_like(seq.interval_ok))):
         rr = np.diff(s.times_s)
         normal = s.labels == int(BeatClass.NORMAL)
@@ -552,6 +555,17 @@ def test_sequence_derived_values_match_numpy(labels, seed):
         assert s.longest_readable_rr_s == (rr[s.interval_ok].max() if s.interval_ok.any() else -np.inf)
         assert s.n_ventricular == np.count_nonzero(s.labels == int(BeatClass.VENTRICULAR))
         assert s.n_known == np.count_nonzero(s.labels != int(BeatClass.UNKNOWN))
+        # the whole-record AF statistics: af_statistics with the short-record minimum of 8 clean pairs
+        stats = af_statistics(rr, clean, pw, min_pairs=8) if pw.size else None
+        if stats is None:
+            assert not s.record_af[2] >= 8
+        else:
+            assert s.record_af[2] == stats.n_pairs
+            np.testing.assert_array_equal(
+                np.array(s.record_af)[[0, 1, 3, 4, 5, 6]],
+                [stats.median_drr_ratio, stats.irregular_fraction, stats.mean_rate_bpm, stats.pattern_ratio,
+                 stats.p_wave_corr, stats.turning_point_ratio],
+            )
 
 
 @settings(max_examples=200, deadline=None)
@@ -572,7 +586,9 @@ def test_readable_intervals_match_numpy(labels, seed, n_ranges):
     np.testing.assert_array_equal(seq.interval_ok, ok)
     from ecg import _rhythm_kernels as RK
 
-    derived = RK.readable_sequence(seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), N, V, Q)
+    derived = RK.readable_sequence(
+        seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), np.full(t.size, np.nan), N, V, Q, 8
+    )
     trusted = BeatSequence._assemble(seq.times_s, seq.labels, derived, seq.duration_s, (), None, None)
     for name in ("interval_ok", "rr_s", "clean"):
         np.testing.assert_array_equal(getattr(trusted, name), getattr(seq, name))
@@ -580,6 +596,7 @@ def test_readable_intervals_match_numpy(labels, seed, n_ranges):
                  "n_known", "duration_s", "leads", "p_wave_corr", "noisy"):
         assert getattr(trusted, name) == getattr(seq, name)
     assert trusted.clean_rr_median_s == seq.clean_rr_median_s or np.isnan(seq.clean_rr_median_s)
+    np.testing.assert_array_equal(trusted.record_af, seq.record_af)
 
 
 @settings(max_examples=300, deadline=None)
