@@ -21,6 +21,7 @@ Pipeline (each step is a public function of its own module):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import warnings
@@ -272,6 +273,15 @@ def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[F
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _usable_leads(lead_off: tuple[bool, ...]) -> np.ndarray:
+    """The leads fit for morphology (not off), as a read-only boolean array (cached: a handful of lead-off patterns
+    cover every record)."""
+    usable = np.logical_not(lead_off)
+    usable.flags.writeable = False
+    return usable
+
+
 def _at_rate(beats: np.ndarray, record_fs: float, fs: float, n: int) -> np.ndarray:
     """Beat sample indices at ``record_fs`` mapped to the nearest-below sample at ``fs``."""
     return np.minimum((beats * (fs / record_fs)).astype(np.int64), max(n - 1, 0))
@@ -441,7 +451,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     ranges = np.array(quality.unreadable_ranges, dtype=np.float64) if quality.unreadable_ranges else _NO_RANGES
     # per beat: in an unreadable range; in a marginal segment (no lead GOOD)
     in_unreadable, noisy = beat_flags(times, ranges, quality.segment_levels, _GOOD, quality.step_s)
-    usable = np.logical_not(quality.lead_off)
+    usable = _usable_leads(quality.lead_off)
     # = classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
     #                  prefiltered=True, raw=sig, decimation=decimation), without re-validating screen's own arrays
     classes = _classify_screening(filt, fs, beats, leads, usable, in_unreadable, noisy, sig, decimation)
