@@ -165,18 +165,9 @@ def repeating_pattern(labels: np.ndarray, period: int, normal: int, ectopic: int
 
 @numba.njit(cache=True)
 def sequence_intervals(
-    times: np.ndarray,
-    labels: np.ndarray,
-    interval_ok: np.ndarray,
-    p_wave: np.ndarray,
-    normal: int,
-    ventricular: int,
-    unknown: int,
-    af_min_pairs: int,
-) -> tuple[
-    np.ndarray, np.ndarray, int, int, float, float, float, float, int, int,
-    tuple[float, float, float, float, float, float, float],
-]:
+    times: np.ndarray, labels: np.ndarray, interval_ok: np.ndarray, p_wave: np.ndarray, normal: int, ventricular: int,
+    unknown: int, af_min_pairs: int,
+) -> tuple[np.ndarray, np.ndarray, int, int, float, float, float, float, int, int, tuple[float, ...]]:
     """RR intervals of a beat sequence, which are clean, and the counts and extremes every rhythm rule starts from.
 
     Returns ``rr`` (s), ``clean`` (``interval_ok`` and both beats ``normal``), then the number of readable and of
@@ -234,18 +225,9 @@ def _outside(t0: float, t1: float, ranges: np.ndarray) -> bool:
 
 @numba.njit(cache=True)
 def readable_sequence(
-    times: np.ndarray,
-    labels: np.ndarray,
-    ranges: np.ndarray,
-    p_wave: np.ndarray,
-    normal: int,
-    ventricular: int,
-    unknown: int,
-    af_min_pairs: int,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int,
-    tuple[float, float, float, float, float, float, float],
-]:
+    times: np.ndarray, labels: np.ndarray, ranges: np.ndarray, p_wave: np.ndarray, normal: int, ventricular: int,
+    unknown: int, af_min_pairs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int, tuple[float, ...]]:
     """:func:`sequence_intervals` of beats whose readable intervals are found here: ``interval_ok`` first, then its
     outputs.
 

@@ -63,17 +63,8 @@ def beat_flags(
 
 @numba.njit(cache=True)
 def rhythm_inputs(
-    times: np.ndarray,
-    labels: np.ndarray,
-    ranges: np.ndarray,
-    p_wave: np.ndarray,
-    min_rr_s: float,
-    max_rr_s: float,
-    normal: int,
-    ventricular: int,
-    unknown: int,
-    af_min_pairs: int,
-    n_classes: int,
+    times: np.ndarray, labels: np.ndarray, ranges: np.ndarray, p_wave: np.ndarray, min_rr_s: float, max_rr_s: float,
+    normal: int, ventricular: int, unknown: int, af_min_pairs: int, n_classes: int,
 ) -> tuple[tuple, float, np.ndarray]:
     """What the rhythm analysis of :func:`ecg.screen` starts from, in one call.
 
