@@ -266,7 +266,8 @@ def af_findings(
             stats = dataclasses.replace(stats, f_wave_fraction=f)
         if stats is None or not stats.is_af(settings):
             return []
-        marginal = _marginal_share(seq, np.zeros(1, dtype=np.int64), rr.size)[0] > _AF_MARGINAL_SHARE
+        # = _marginal_share(seq, [0], rr.size)[0]: the share of all beats, without the cumulative sums
+        marginal = seq.noisy is not None and np.count_nonzero(seq.noisy) / seq.n_beats > _AF_MARGINAL_SHARE
         if marginal and stats.irregularity(settings) < _AF_STRONG:
             log.debug("AF not called: mild irregularity (%.2f) in a mostly marginal record", stats.irregularity(settings))
             return []
