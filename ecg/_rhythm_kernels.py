@@ -10,9 +10,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._runs import runs_of
 from ._stats import median_inplace
 
-__all__ = ["af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals"]
+__all__ = [
+    "af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals", "readable_sequence",
+    "median_rate_bpm", "ventricular_runs", "af_record_statistics",
+]
 
 _BIG_DRR = 0.10
 
@@ -93,6 +97,16 @@ def af_window_statistics(
 
 
 @numba.njit(cache=True)
+def af_record_statistics(
+    rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray, min_pairs: int
+) -> tuple[float, float, float, float, float, float, float]:
+    """The row of :func:`af_window_statistics` for one window over all of ``rr``, as a tuple (what
+    :func:`ecg.af.af_statistics` and the short-record AF rule read)."""
+    row = af_window_statistics(rr, clean, p_wave, np.zeros(1, dtype=np.int64), rr.size, min_pairs)[0]
+    return row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+
+
+@numba.njit(cache=True)
 def window_rate_statistics(rr: np.ndarray, ok: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per window ``rr[lo[k]:hi[k]]``: median of the ``ok`` intervals (s), their sum (s) and their count.
 
@@ -151,14 +165,16 @@ def repeating_pattern(labels: np.ndarray, period: int, normal: int, ectopic: int
 
 @numba.njit(cache=True)
 def sequence_intervals(
-    times: np.ndarray, labels: np.ndarray, interval_ok: np.ndarray, normal: int, ventricular: int, unknown: int
-) -> tuple[np.ndarray, np.ndarray, int, int, float, float, float, float, int, int]:
+    times: np.ndarray, labels: np.ndarray, interval_ok: np.ndarray, p_wave: np.ndarray, normal: int, ventricular: int,
+    unknown: int, af_min_pairs: int,
+) -> tuple[np.ndarray, np.ndarray, int, int, float, float, float, float, int, int, tuple[float, ...]]:
     """RR intervals of a beat sequence, which are clean, and the counts and extremes every rhythm rule starts from.
 
     Returns ``rr`` (s), ``clean`` (``interval_ok`` and both beats ``normal``), then the number of readable and of
     clean intervals, the sum and median (s) of the clean intervals (NaN median when none), the longest interval
-    and the longest readable one (s; -inf when none), and the numbers of ``ventricular`` and of known (not
-    ``unknown``) beats. :class:`ecg.rhythm.BeatSequence` computes these once for all findings.
+    and the longest readable one (s; -inf when none), the numbers of ``ventricular`` and of known (not
+    ``unknown``) beats, and :func:`af_record_statistics` of all intervals (``p_wave`` one per beat, NaN when
+    unknown). :class:`ecg.rhythm.BeatSequence` computes these once for all findings.
     """
     n = times.size
     m = max(n - 1, 0)
@@ -194,4 +210,86 @@ def sequence_intervals(
             n_v += 1
         if labels[i] != unknown:
             n_known += 1
-    return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known
+    af = af_record_statistics(rr, clean, p_wave, af_min_pairs)
+    return rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af
+
+
+@numba.njit(cache=True)
+def _outside(t0: float, t1: float, ranges: np.ndarray) -> bool:
+    """Whether ``[t0, t1]`` overlaps none of the ``(start, end)`` rows of ``ranges`` (touching is not overlap)."""
+    for r in range(ranges.shape[0]):
+        if not (t0 >= ranges[r, 1] or t1 <= ranges[r, 0]):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def readable_sequence(
+    times: np.ndarray, labels: np.ndarray, ranges: np.ndarray, p_wave: np.ndarray, normal: int, ventricular: int,
+    unknown: int, af_min_pairs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, float, float, float, float, int, int, tuple[float, ...]]:
+    """:func:`sequence_intervals` of beats whose readable intervals are found here: ``interval_ok`` first, then its
+    outputs.
+
+    An interval is readable when neither beat is ``unknown`` and it overlaps none of the ``(start_s, end_s)``
+    rows of ``ranges`` (the rule of :meth:`ecg.rhythm.BeatSequence.build`, which calls this kernel).
+    """
+    m = max(times.size - 1, 0)
+    ok = np.empty(m, dtype=np.bool_)
+    for i in range(m):
+        ok[i] = labels[i] != unknown and labels[i + 1] != unknown and _outside(times[i], times[i + 1], ranges)
+    rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af = sequence_intervals(
+        times, labels, ok, p_wave, normal, ventricular, unknown, af_min_pairs
+    )
+    return ok, rr, clean, n_ok, n_clean, total, med, longest, longest_ok, n_v, n_known, af
+
+
+@numba.njit(cache=True)
+def median_rate_bpm(times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_rr_s: float) -> float:
+    """``60 / median`` of the RR intervals (s) of increasing beat ``times`` inside ``[min_rr_s, max_rr_s]`` that
+    overlap none of the ``(start_s, end_s)`` rows of ``ranges``; NaN when there is none.
+
+    The rule of :func:`ecg.rate.median_rate_bpm` (which calls this kernel; its reference is
+    :func:`ecg.rate.heart_rate`).
+    """
+    m = max(times.size - 1, 0)
+    buf = np.empty(m)
+    k = 0
+    for i in range(m):
+        d = times[i + 1] - times[i]
+        if d >= min_rr_s and d <= max_rr_s and _outside(times[i], times[i + 1], ranges):
+            buf[k] = d
+            k += 1
+    if k == 0:
+        return np.nan
+    return 60.0 / median_inplace(buf, k)
+
+
+@numba.njit(cache=True)
+def ventricular_runs(
+    labels: np.ndarray, normal: int, ventricular: int, min_run: int, min_repeats: int
+) -> tuple[np.ndarray, int, int, int, int, int, int, int, int]:
+    """The runs of ``ventricular`` labels and the PVC pattern counts of :func:`ecg.rhythm.ventricular_findings`.
+
+    Returns the ``[start, stop)`` rows of the runs of at least ``min_run`` beats (the VT candidates), the numbers
+    of single beats and of couplets, the first and last ventricular beat (-1 when none), and
+    :func:`repeating_pattern` of period 2 (bigeminy) and 3 (trigeminy), each ``(n_episodes, n_repeats)``.
+    """
+    runs = runs_of(labels, ventricular)
+    first = runs[0, 0] if runs.shape[0] else -1
+    last = runs[-1, 1] - 1 if runs.shape[0] else -1
+    n_single = 0
+    n_couplets = 0
+    n_long = 0
+    for k in range(runs.shape[0]):
+        n = runs[k, 1] - runs[k, 0]
+        if n == 1:
+            n_single += 1
+        elif n == 2:
+            n_couplets += 1
+        if n >= min_run:
+            runs[n_long] = runs[k]
+            n_long += 1  # in place: row n_long <= k is read already
+    n_big, big_beats = repeating_pattern(labels, 2, normal, ventricular, min_repeats)
+    n_tri, tri_beats = repeating_pattern(labels, 3, normal, ventricular, min_repeats)
+    return runs[:n_long].copy(), n_single, n_couplets, first, last, n_big, big_beats, n_tri, tri_beats

@@ -80,7 +80,6 @@ _AF_MIN_CLEAN_SHARE = 0.5  # ... and the share of its readable intervals that mu
 _AF_MARGINAL_SHARE = 0.5  # share of beats in marginal signal above which AF needs a strong irregularity
 _AF_P_DROP = 0.2  # fall of P-wave consistency below the record's sinus median that AF needs at least
 _AF_BASELINE_MIN_WINDOWS = 20  # regular windows (~2.5 min) that define a record's own sinus P-wave level
-_ONE_WINDOW = np.zeros(1, dtype=np.int64)  # window starts of a whole-record af_window_statistics call (never written)
 _NORMAL = int(BeatClass.NORMAL)  # compared with int8 label arrays (an IntEnum member is slow there)
 _AF_F_ABSENT = 0.5  # f-wave fraction below this share of ScreeningSettings.af_f_wave_fraction: no f waves
 
@@ -214,7 +213,12 @@ def af_statistics(
 def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, min_pairs: int) -> AfStatistics | None:
     """:func:`af_statistics` of validated, contiguous arrays (``p_wave`` one per beat, or ``None``)."""
     pw = np.full(rr.size + 1, np.nan) if p_wave is None else p_wave
-    row = _rk.af_window_statistics(rr, clean, pw, _ONE_WINDOW, rr.size, min_pairs)[0].tolist()
+    return _statistics(_rk.af_record_statistics(rr, clean, pw, min_pairs), min_pairs)
+
+
+def _statistics(row: tuple[float, ...], min_pairs: int) -> AfStatistics | None:
+    """:class:`AfStatistics` of an :func:`ecg._rhythm_kernels.af_record_statistics` row; ``None`` with fewer than
+    ``min_pairs`` clean pairs."""
     if not row[2] >= min_pairs:
         return None
     return AfStatistics(row[0], row[1], int(row[2]), row[3], row[4], row[5], row[6])
@@ -255,14 +259,15 @@ def af_findings(
         if seq.n_clean < _AF_MIN_CLEAN_SHARE * seq.n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", seq.n_clean, seq.n_readable)
             return []
-        stats = _one_window(rr, clean, seq.p_wave_corr, _AF_SHORT_MIN_PAIRS)
+        stats = _statistics(seq.record_af, _AF_SHORT_MIN_PAIRS)  # = _one_window(rr, clean, seq.p_wave_corr, ...)
         if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
             f = f_wave_fraction(_check_atrial(atrial, seq.n_beats), seq.labels == _NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
             stats = dataclasses.replace(stats, f_wave_fraction=f)
         if stats is None or not stats.is_af(settings):
             return []
-        marginal = _marginal_share(seq, np.zeros(1, dtype=np.int64), rr.size)[0] > _AF_MARGINAL_SHARE
+        # = _marginal_share(seq, [0], rr.size)[0]: the share of all beats, without the cumulative sums
+        marginal = seq.noisy is not None and np.count_nonzero(seq.noisy) / seq.n_beats > _AF_MARGINAL_SHARE
         if marginal and stats.irregularity(settings) < _AF_STRONG:
             log.debug("AF not called: mild irregularity (%.2f) in a mostly marginal record", stats.irregularity(settings))
             return []

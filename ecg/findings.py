@@ -52,8 +52,9 @@ class FindingCode(str, enum.Enum):
 
 def format_clock(t_s: float) -> str:
     """``hh:mm:ss`` of a time in seconds from the start of the record (the form used in reasons)."""
-    total = int(max(t_s, 0.0))
-    return f"{total // 3600:02d}:{(total // 60) % 60:02d}:{total % 60:02d}"
+    minutes, seconds = divmod(int(max(t_s, 0.0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return "%02d:%02d:%02d" % (hours, minutes, seconds)
 
 
 def clamp(value: float, lo: float, hi: float) -> float:
@@ -103,16 +104,21 @@ class Finding:
     detail: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "code", FindingCode(self.code))
+        # each conversion only where needed: the screening of a 30-s record builds its findings in microseconds
+        if self.code.__class__ is not FindingCode:
+            object.__setattr__(self, "code", FindingCode(self.code))
         if not (self.start_s <= self.end_s):
             raise EcgValueError(
                 f"Finding {self.code.value}: expected start_s <= end_s, got {self.start_s!r} > {self.end_s!r}"
             )
         if not (0.0 <= self.confidence <= 1.0):
             raise EcgValueError(f"Finding {self.code.value}: confidence must be in [0, 1], got {self.confidence!r}")
-        object.__setattr__(self, "start_s", float(self.start_s))
-        object.__setattr__(self, "end_s", float(self.end_s))
-        object.__setattr__(self, "leads", tuple(self.leads))
+        if self.start_s.__class__ is not float:  # a NumPy float is a float subclass: converted too
+            object.__setattr__(self, "start_s", float(self.start_s))
+        if self.end_s.__class__ is not float:
+            object.__setattr__(self, "end_s", float(self.end_s))
+        if self.leads.__class__ is not tuple:
+            object.__setattr__(self, "leads", tuple(self.leads))
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
 
     @property

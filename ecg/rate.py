@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._stats import median
+from . import _rhythm_kernels as _rk
 from .errors import EcgValueError
 from .preprocess import check_fs
 
@@ -75,16 +75,23 @@ def _usable_rr(
 
 
 def median_rate_bpm(
-    times_s: np.ndarray, *, exclude: Iterable[tuple[float, float]] = (), min_rr_s: float = 0.2, max_rr_s: float = 6.0
+    times_s: np.ndarray,
+    *,
+    exclude: Iterable[tuple[float, float]] | np.ndarray = (),
+    min_rr_s: float = 0.2,
+    max_rr_s: float = 6.0,
 ) -> float:
     """``60 / median(RR)`` of increasing beat times (s), as :attr:`HeartRate.bpm` of :func:`heart_rate`.
 
     The lean form for callers that hold validated beat times (:func:`ecg.screen`): no per-beat series.
-    NaN with fewer than one usable interval.
+    NaN with fewer than one usable interval. ``exclude`` may be a ``(k, 2)`` array of ranges. One compiled
+    pass (:func:`ecg._rhythm_kernels.median_rate_bpm`).
     """
-    rr, usable = _usable_rr(np.asarray(times_s, dtype=np.float64), exclude, min_rr_s, max_rr_s)
-    rr = rr[usable]
-    return 60.0 / median(rr) if rr.size else float("nan")
+    if isinstance(exclude, np.ndarray):
+        ranges = np.ascontiguousarray(exclude, dtype=np.float64).reshape(-1, 2)
+    else:
+        ranges = np.array([(float(a), float(b)) for a, b in exclude], dtype=np.float64).reshape(-1, 2)
+    return float(_rk.median_rate_bpm(np.ascontiguousarray(times_s, dtype=np.float64), ranges, min_rr_s, max_rr_s))
 
 
 def rr_intervals(beats: object, fs: float) -> np.ndarray:

@@ -27,12 +27,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from . import _rhythm_kernels as _rk
 from ._runs import runs_of
-from .af import AfStatistics, af_findings, af_statistics
+from .af import _AF_SHORT_MIN_PAIRS, AfStatistics, af_findings, af_statistics
 from .beats import BeatClass
 from .errors import EcgValueError
 from .findings import Finding, FindingCode, clamp
@@ -55,8 +56,10 @@ _NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICUL
 # what BeatSequence.__post_init__ sets: the validated inputs, then the outputs of _rk.sequence_intervals in order
 _DERIVED = (
     "times_s", "labels", "interval_ok", "rr_s", "clean", "n_readable", "n_clean", "clean_rr_sum_s",
-    "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known",
+    "clean_rr_median_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular", "n_known", "record_af",
 )
+# every field, in the order BeatSequence._assemble sets them
+_FIELDS = (*_DERIVED, "duration_s", "leads", "p_wave_corr", "noisy")
 _PATTERN_MIN_REPEATS = 3  # bigeminy / trigeminy: at least three NV / NNV repeats in a row
 _VT_SHORT_RUN = 5  # runs shorter than this, wholly in marginal signal, are not reported as VT
 
@@ -97,6 +100,10 @@ class BeatSequence:
         Longest interval and longest readable interval in s (``-inf`` when there is none).
     n_ventricular, n_known
         Numbers of ventricular beats and of beats with a known class (not unknown).
+    record_af
+        The AF statistics of all intervals as one window (:func:`ecg._rhythm_kernels.af_record_statistics`
+        with the short-record minimum of clean pairs; what the short-record rule of :func:`ecg.af.af_findings`
+        judges).
     """
 
     times_s: np.ndarray
@@ -116,6 +123,7 @@ class BeatSequence:
     longest_readable_rr_s: float = field(init=False, repr=False)
     n_ventricular: int = field(init=False, repr=False)
     n_known: int = field(init=False, repr=False)
+    record_af: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         t = np.ascontiguousarray(self.times_s, dtype=np.float64)
@@ -126,7 +134,10 @@ class BeatSequence:
                 f"BeatSequence: expected times_s and labels of one length n and n - 1 interval flags, got shapes "
                 f"{t.shape}, {labels.shape} and {ok.shape}"
             )
-        derived = _rk.sequence_intervals(t, labels, ok, _NORMAL, _VENTRICULAR, _UNKNOWN)
+        pw = np.full(t.size, np.nan) if self.p_wave_corr is None else np.ascontiguousarray(self.p_wave_corr, dtype=np.float64)
+        if pw.shape != t.shape:
+            raise EcgValueError(f"BeatSequence: expected {t.size} p_wave_corr values, got shape {pw.shape}")
+        derived = _rk.sequence_intervals(t, labels, ok, pw, _NORMAL, _VENTRICULAR, _UNKNOWN, _AF_SHORT_MIN_PAIRS)
         for name, value in zip(_DERIVED, (t, labels, ok, *derived), strict=True):
             object.__setattr__(self, name, value)
 
@@ -150,13 +161,7 @@ class BeatSequence:
         # strictly increasing with finite ends: finite throughout (a NaN inside breaks the increase)
         if t.size and not (math.isfinite(t[0]) and math.isfinite(t[-1]) and (t[1:] > t[:-1]).all()):
             raise EcgValueError("times_s: expected finite, strictly increasing beat times in s")
-        if t.size > 1:
-            known = lab != _UNKNOWN
-            ok = known[:-1] & known[1:]
-            for start, end in unreadable_ranges:
-                ok &= (t[:-1] >= end) | (t[1:] <= start)
-        else:
-            ok = np.ones(0, dtype=bool)
+        ranges = np.array([(float(a), float(b)) for a, b in unreadable_ranges], dtype=np.float64).reshape(-1, 2)
         pw = None
         if p_wave_corr is not None:
             pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
@@ -167,12 +172,42 @@ class BeatSequence:
             nz = np.asarray(noisy, dtype=bool)
             if nz.shape != t.shape:
                 raise EcgValueError(f"noisy: expected {t.size} flags, got shape {nz.shape}")
-        return cls(t, lab, ok, float(duration_s), tuple(leads), pw, nz)
+        derived = _rk.readable_sequence(
+            t, lab, ranges, np.full(t.size, np.nan) if pw is None else pw, _NORMAL, _VENTRICULAR, _UNKNOWN,
+            _AF_SHORT_MIN_PAIRS,
+        )
+        return cls._assemble(t, lab, derived, float(duration_s), tuple(leads), pw, nz)
+
+    @classmethod
+    def _assemble(
+        cls,
+        times_s: np.ndarray,
+        labels: np.ndarray,
+        derived: tuple[Any, ...],
+        duration_s: float,
+        leads: tuple[str, ...],
+        p_wave_corr: np.ndarray | None,
+        noisy: np.ndarray | None,
+    ) -> BeatSequence:
+        """The sequence of validated inputs, without re-validation: contiguous float64 ``times_s`` (strictly
+        increasing), int8 ``labels``, per-beat ``p_wave_corr`` / ``noisy`` of the right shapes, and ``derived``,
+        the output of :func:`ecg._rhythm_kernels.readable_sequence` on them (``interval_ok`` and every derived
+        value). :meth:`build` calls it after validating; :func:`ecg.screen` with its own arrays, its kernel pass
+        computing the heart rate too.
+        """
+        seq = object.__new__(cls)
+        for setter, value in zip(_SETTERS, (times_s, labels, *derived, duration_s, leads, p_wave_corr, noisy), strict=True):
+            setter(seq, value)
+        return seq
 
     @property
     def n_beats(self) -> int:
         """Number of beats."""
         return int(self.times_s.size)
+
+
+# the slots' own setters: what object.__setattr__ ends in, without its look-up (17 fields per record)
+_SETTERS = tuple(BeatSequence.__dict__[name].__set__ for name in _FIELDS)
 
 
 def heart_rate_bpm(seq: BeatSequence) -> float | None:
@@ -328,16 +363,15 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         return []
     t = seq.times_s
     out: list[Finding] = []
-    is_v = seq.labels == _VENTRICULAR
-    # a V beat in an unreadable interval on both sides is not evidence
-    runs = runs_of(is_v, 1)
-    v_starts, v_ends = runs[:, 0], runs[:, 1]
+    # the runs of V beats long enough for VT, and the pattern counts, in one kernel pass
+    long_runs, n_isolated, n_couplets, first, last, n_big, big_beats, n_tri, tri_beats = _rk.ventricular_runs(
+        seq.labels, _NORMAL, _VENTRICULAR, settings.vt_min_beats, _PATTERN_MIN_REPEATS
+    )
     n_runs_slow = 0
     n_runs_noisy = 0
-    for a, b in zip(v_starts, v_ends):
+    for a, b in long_runs.tolist():
         n = b - a
-        if n < settings.vt_min_beats:
-            continue
+        # a V beat in an unreadable interval on both sides is not evidence
         if not np.all(seq.interval_ok[a : b - 1]):
             continue
         if n < _VT_SHORT_RUN and seq.noisy is not None and np.all(seq.noisy[a:b]):
@@ -359,18 +393,14 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
                 start_s=t[a],
                 end_s=t[b - 1],
                 leads=seq.leads,
-                values={"n_beats": int(n), "rate_bpm": rate},
+                values={"n_beats": n, "rate_bpm": rate},
                 confidence=clamp(confidence, 0.0, 0.95),
                 detail=detail,
             )
         )
     n_v = seq.n_ventricular
     burden = n_v / max(seq.n_known, 1)
-    run_len = v_ends - v_starts
     # (NV){3,} and (NNV){3,} on the label string: episodes and the V beats in them
-    n_big, big_beats = _rk.repeating_pattern(seq.labels, 2, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
-    n_tri, tri_beats = _rk.repeating_pattern(seq.labels, 3, _NORMAL, _VENTRICULAR, _PATTERN_MIN_REPEATS)
-    n_couplets = int(np.count_nonzero(run_len == 2))
     if n_big:
         pattern = "bigeminy"
     elif n_tri:
@@ -379,7 +409,6 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
         pattern = "couplets"
     else:
         pattern = "isolated"
-    first, last = int(v_starts[0]), int(v_ends[-1] - 1)
     out.append(
         Finding(
             FindingCode.PVC,
@@ -389,13 +418,13 @@ def ventricular_findings(seq: BeatSequence, settings: ScreeningSettings) -> list
             values={
                 "n_pvc": n_v,
                 "burden": burden,
-                "n_isolated": int(np.count_nonzero(run_len == 1)),
+                "n_isolated": n_isolated,
                 "n_couplets": n_couplets,
-                "n_runs": int(np.count_nonzero(run_len >= settings.vt_min_beats)),
+                "n_runs": len(long_runs),
                 "n_slow_runs": n_runs_slow,
                 "n_runs_in_noise": n_runs_noisy,
-                "bigeminy_beats": int(big_beats),
-                "trigeminy_beats": int(tri_beats),
+                "bigeminy_beats": big_beats,
+                "trigeminy_beats": tri_beats,
             },
             confidence=clamp(0.5 + 0.05 * n_v, 0.0, 0.95),
             detail=pattern,

@@ -21,7 +21,9 @@ Pipeline (each step is a public function of its own module):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from ._screen_kernels import beat_flags, beat_positions, rhythm_inputs
+from .af import _AF_SHORT_MIN_PAIRS
 from .atrial import AtrialSignal, atrial_signal
 from .beats import BeatClass, BeatClassification, _classify_screening
 from .errors import EcgValueError
@@ -56,6 +60,10 @@ log = logging.getLogger(__name__)
 _MIN_LEADS_FOR_INTERVALS = 3
 _DEFAULT_SETTINGS = ScreeningSettings()  # frozen: shared safely
 _GOOD = int(QualityLevel.GOOD)  # compared with int8 level arrays (an IntEnum member is slow there)
+_CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)  # BeatClass values are 0 .. len - 1
+_NORMAL, _VENTRICULAR, _UNKNOWN = int(BeatClass.NORMAL), int(BeatClass.VENTRICULAR), int(BeatClass.UNKNOWN)
+_MIN_RR_S, _MAX_RR_S = (median_rate_bpm.__kwdefaults__[name] for name in ("min_rr_s", "max_rr_s"))
+_NO_RANGES = np.zeros((0, 2))  # unreadable ranges of a wholly readable record (never written)
 _POLICY_KEY_OF_CODE: dict[FindingCode, PolicyKey] = {code: PolicyKey(code.value) for code in FindingCode}
 _PRIORITY_OF_RANK: dict[int, Priority] = {rank: p for p, rank in PRIORITY_RANK.items()}
 
@@ -105,6 +113,15 @@ class Screening:
     intervals: Intervals | None = None
     beats: BeatClassification | None = None
 
+    @classmethod
+    def _of(cls, *values: Any) -> Screening:
+        """A Screening of all its field values in order, set through the slots (what :func:`screen` returns:
+        its values need no defaults or conversion, and keyword construction of 13 frozen fields costs ~2 us)."""
+        out = object.__new__(cls)
+        for setter, value in zip(_SCREENING_SETTERS, values, strict=True):
+            setter(out, value)
+        return out
+
     def codes(self) -> tuple[FindingCode, ...]:
         """Codes of the findings, in order, without repeats."""
         return tuple(dict.fromkeys(f.code for f in self.findings))
@@ -137,6 +154,9 @@ class Screening:
             "intervals": None if self.intervals is None else self.intervals.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+_SCREENING_SETTERS = tuple(Screening.__dict__[f.name].__set__ for f in dataclasses.fields(Screening))
 
 
 def policy_key(finding: Finding, settings: ScreeningSettings) -> PolicyKey:
@@ -217,6 +237,9 @@ def _prioritise(
         rate = f" at {heart_rate:.0f} bpm" if heart_rate is not None else ""
         return "routine", (f"No arrhythmia finding{rate}",), ()
     keyed = [(PRIORITY_RANK[settings.priority_of(policy_key(f, settings))], f) for f in findings]
+    if len(keyed) == 1:  # the common case: one finding, one sentence
+        rank, f = keyed[0]
+        return _PRIORITY_OF_RANK[rank], (_reason(f.code, [f], settings),), (f,)
     keyed.sort(key=lambda kf: (kf[0], kf[1].start_s))
     ordered = tuple(f for _, f in keyed)
     groups: dict[FindingCode, tuple[int, list[Finding]]] = {}
@@ -232,9 +255,9 @@ def _prioritise(
 
 
 def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[Finding]:
-    off = [i for i, flag in enumerate(quality.lead_off) if flag]
-    if not off:
+    if not any(quality.lead_off):  # the common case, without building a list
         return []
+    off = [i for i, flag in enumerate(quality.lead_off) if flag]
     ranges = [r for i in off for r in quality.lead_off_ranges[i]]
     start = min((r[0] for r in ranges), default=0.0)
     end = max((r[1] for r in ranges), default=quality.duration_s)
@@ -250,6 +273,15 @@ def _lead_off_findings(quality: SignalQuality, leads: tuple[str, ...]) -> list[F
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _usable_leads(lead_off: tuple[bool, ...]) -> np.ndarray:
+    """The leads fit for morphology (not off), as a read-only boolean array (cached: a handful of lead-off patterns
+    cover every record)."""
+    usable = np.logical_not(lead_off)
+    usable.flags.writeable = False
+    return usable
+
+
 def _at_rate(beats: np.ndarray, record_fs: float, fs: float, n: int) -> np.ndarray:
     """Beat sample indices at ``record_fs`` mapped to the nearest-below sample at ``fs``."""
     return np.minimum((beats * (fs / record_fs)).astype(np.int64), max(n - 1, 0))
@@ -257,6 +289,7 @@ def _at_rate(beats: np.ndarray, record_fs: float, fs: float, n: int) -> np.ndarr
 
 def _edge_gaps(
     beats: np.ndarray,
+    times: np.ndarray,
     record_fs: float,
     pre: PreprocessedEcg,
     quality: SignalQuality,
@@ -266,13 +299,14 @@ def _edge_gaps(
     """ASYSTOLE for a quiet, readable stretch of >= ``asystole_s`` before the first or after the last beat.
 
     With fewer than 3 beats there is no QRS amplitude to judge quietness by, and nothing is reported
-    (a record without beats is flat or noise, which the quality grading reports).
+    (a record without beats is flat or noise, which the quality grading reports). ``times`` are the beats'
+    times in s (``beats / record_fs``).
     """
     if beats.size < 3:
         return []
     fs = pre.fs  # the rate of the screening signal; beats are at `record_fs`
     duration = quality.duration_s
-    t0, t1 = beats[0] / record_fs, beats[-1] / record_fs
+    t0, t1 = float(times[0]), float(times[-1])  # Python floats: NumPy scalar arithmetic costs ~0.5 us a step
     if t0 < settings.asystole_s and duration - t1 < settings.asystole_s:
         return []
     x = pre.signal_2d()
@@ -393,47 +427,46 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     # QRS detection at the screening rate, on the zero-phase 0.5-40 Hz signal: half the work of a full-rate
     # pass and as accurate (shared MIT-BIH: F1 99.81 % vs 99.78 %); indices go back to the record's rate at
     # the centre of each decimation block
-    beats = np.minimum(detect_qrs(filt, pre.fs) * decimation + decimation // 2, max(record.n_samples - 1, 0))
+    beats, times = beat_positions(detect_qrs(filt, pre.fs), decimation, max(record.n_samples - 1, 0), fs)
     quality = _screening_quality(pre, record.n_samples, fs, beats)  # = assess_quality(sig, fs, beats=..., preprocessed=pre)
     findings = _lead_off_findings(quality, leads)
-    base = dict(record_id=record.metadata.record_id, quality=quality, duration_s=record.duration_s, fs=fs, leads=leads)
+    record_id, duration_s = record.metadata.record_id, record.duration_s
     if quality.unreadable:
         findings.append(
             Finding(
                 FindingCode.UNREADABLE,
                 start_s=0.0,
-                end_s=record.duration_s,
+                end_s=duration_s,
                 leads=leads,
                 values={"readable_fraction": quality.readable_fraction},
                 confidence=clamp(1.0 - quality.readable_fraction, 0.5, 1.0),
             )
         )
         priority, reasons, ordered = _prioritise(findings, settings, None)
-        return Screening(priority=priority, reasons=reasons, findings=ordered, heart_rate_bpm=None, n_beats=int(beats.size), **base)
+        return Screening(
+            record_id=record_id, priority=priority, reasons=reasons, findings=ordered, quality=quality, heart_rate_bpm=None,
+            duration_s=duration_s, fs=fs, leads=leads, n_beats=int(beats.size),
+        )
 
-    times = beats / fs
-    in_unreadable = np.zeros(beats.size, dtype=bool)
-    for a, b in quality.unreadable_ranges:
-        in_unreadable[np.searchsorted(times, a) : np.searchsorted(times, b)] = True
-    usable = ~np.array(quality.lead_off, dtype=bool)
-    levels = quality.segment_levels
-    if levels.shape[0]:
-        marginal = (levels.max(axis=1) if levels.shape[1] > 1 else levels[:, 0]) < _GOOD
-        seg = np.minimum((times * (1.0 / quality.step_s)).astype(np.int64), levels.shape[0] - 1)
-        noisy = marginal[seg]
-    else:
-        noisy = np.zeros(beats.size, dtype=bool)
+    ranges = np.array(quality.unreadable_ranges, dtype=np.float64) if quality.unreadable_ranges else _NO_RANGES
+    # per beat: in an unreadable range; in a marginal segment (no lead GOOD)
+    in_unreadable, noisy = beat_flags(times, ranges, quality.segment_levels, _GOOD, quality.step_s)
+    usable = _usable_leads(quality.lead_off)
     # = classify_beats(filt, fs, beats, leads=leads, usable_leads=usable, unreadable=in_unreadable, noisy=noisy,
     #                  prefiltered=True, raw=sig, decimation=decimation), without re-validating screen's own arrays
     classes = _classify_screening(filt, fs, beats, leads, usable, in_unreadable, noisy, sig, decimation)
-    seq = BeatSequence.build(
-        times, classes.labels, duration_s=record.duration_s, unreadable_ranges=quality.unreadable_ranges, leads=classes.leads,
-        p_wave_corr=classes.p_wave_corr,
-        noisy=noisy,
+    # one kernel call: the readable intervals and derived values of the beat sequence, the heart rate
+    # (= median_rate_bpm(times, exclude=quality.unreadable_ranges) = heart_rate(beats, fs, exclude=...).bpm)
+    # and the beats per class
+    derived, bpm, counts = rhythm_inputs(
+        times, classes.labels, ranges, classes.p_wave_corr, _MIN_RR_S, _MAX_RR_S, _NORMAL, _VENTRICULAR, _UNKNOWN,
+        _AF_SHORT_MIN_PAIRS, len(_CLASS_NAMES),
     )
+    # = BeatSequence.build(times, classes.labels, duration_s=..., unreadable_ranges=quality.unreadable_ranges,
+    #                      leads=classes.leads, p_wave_corr=classes.p_wave_corr, noisy=noisy), without re-validation
+    seq = BeatSequence._assemble(times, classes.labels, derived, duration_s, classes.leads, classes.p_wave_corr, noisy)
     seq = _judge_long_gaps(seq, pre, beats, fs, settings)
-    bpm = median_rate_bpm(times, exclude=quality.unreadable_ranges)  # = heart_rate(beats, fs, exclude=...).bpm
-    hr = None if not np.isfinite(bpm) else bpm
+    hr = bpm if math.isfinite(bpm) else None
 
     def atrial() -> AtrialSignal:  # asked for only where the RR and P-wave evidence leave AF undecided
         return atrial_signal(filt, pre.fs, np.minimum(beats // decimation, filt.shape[0] - 1), leads=leads, usable=usable)
@@ -441,7 +474,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
     findings += af_findings(seq, settings, atrial=atrial)
     findings += rate_findings(seq, settings)
     findings += pause_findings(seq, settings)
-    findings += _edge_gaps(beats, fs, pre, quality, settings, classes.leads)
+    findings += _edge_gaps(beats, times, fs, pre, quality, settings, classes.leads)
     findings += ventricular_findings(seq, settings)
     intervals = None
     if record.n_leads >= _MIN_LEADS_FOR_INTERVALS and beats.size >= 3:
@@ -453,7 +486,7 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                     Finding(
                         FindingCode.QTC_PROLONGED,
                         start_s=0.0,
-                        end_s=record.duration_s,
+                        end_s=duration_s,
                         leads=intervals.leads,
                         values={"qtc_ms": qtc, "qt_ms": intervals.qt_ms, "rate_bpm": intervals.heart_rate_bpm},
                         confidence=clamp(0.6 + (qtc - settings.qtc_ms) / 100.0, 0.0, 0.95),
@@ -461,22 +494,8 @@ def screen(record: EcgRecord, *, settings: ScreeningSettings | None = None) -> S
                     )
                 )
     priority, reasons, ordered = _prioritise(findings, settings, hr)
-    return Screening(
-        priority=priority,
-        reasons=reasons,
-        findings=ordered,
-        heart_rate_bpm=hr,
-        n_beats=int(beats.size),
-        beat_counts=MappingProxyType(_counts(classes)),
-        intervals=intervals,
-        beats=classes,
-        **base,
+    return Screening._of(
+        record_id, priority, reasons, ordered, quality, hr, duration_s, fs, leads, int(beats.size),
+        MappingProxyType(dict(zip(_CLASS_NAMES, counts.tolist()))), intervals, classes,
     )
 
-
-_CLASS_NAMES = tuple(c.name.lower() for c in BeatClass)
-
-
-def _counts(classes: BeatClassification) -> dict[str, int]:
-    counts = np.bincount(classes.labels.astype(np.intp), minlength=len(_CLASS_NAMES))
-    return dict(zip(_CLASS_NAMES, (int(v) for v in counts)))

@@ -538,7 +538,10 @@ def test_sequence_derived_values_match_numpy(labels, seed):
 
     rng = np.random.default_rng(seed)
     t = np.cumsum(rng.uniform(0.3, 2.5, labels.size))
-    seq = BeatSequence.build(t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=[(5.0, 9.0)])
+    pw = np.where(rng.random(labels.size) < 0.2, np.nan, rng.uniform(0.0, 1.0, labels.size))
+    seq = BeatSequence.build(
+        t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=[(5.0, 9.0)], p_wave_corr=pw
+    )
     for s in (seq, dataclasses.replace(seq, interval_ok=np.zeros_like(seq.interval_ok))):
         rr = np.diff(s.times_s)
         normal = s.labels == int(BeatClass.NORMAL)
@@ -552,3 +555,64 @@ def test_sequence_derived_values_match_numpy(labels, seed):
         assert s.longest_readable_rr_s == (rr[s.interval_ok].max() if s.interval_ok.any() else -np.inf)
         assert s.n_ventricular == np.count_nonzero(s.labels == int(BeatClass.VENTRICULAR))
         assert s.n_known == np.count_nonzero(s.labels != int(BeatClass.UNKNOWN))
+        # the whole-record AF statistics: af_statistics with the short-record minimum of 8 clean pairs
+        stats = af_statistics(rr, clean, pw, min_pairs=8) if pw.size else None
+        if stats is None:
+            assert not s.record_af[2] >= 8
+        else:
+            assert s.record_af[2] == stats.n_pairs
+            np.testing.assert_array_equal(
+                np.array(s.record_af)[[0, 1, 3, 4, 5, 6]],
+                [stats.median_drr_ratio, stats.irregular_fraction, stats.mean_rate_bpm, stats.pattern_ratio,
+                 stats.p_wave_corr, stats.turning_point_ratio],
+            )
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LABEL_STRINGS, st.integers(0, 2**32 - 1), st.integers(0, 3))
+def test_readable_intervals_match_numpy(labels, seed, n_ranges):
+    """build()'s readable intervals (readable_sequence kernel) equal the NumPy rule: both beats known and no
+    overlap with an unreadable range; the trusted _assemble gives the same sequence."""
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.3, 2.5, labels.size))
+    # ranges that start and end on beats too (touching is not overlap)
+    ends = np.concatenate([t, rng.uniform(0.0, 40.0, 4)]) if t.size else rng.uniform(0.0, 40.0, 4)
+    ranges = [tuple(sorted(rng.choice(ends, 2))) for _ in range(n_ranges)]
+    seq = BeatSequence.build(t, labels, duration_s=float(t[-1]) + 1 if t.size else 1.0, unreadable_ranges=ranges)
+    known = labels != Q
+    ok = known[:-1] & known[1:]
+    for a, b in ranges:
+        ok &= (t[:-1] >= b) | (t[1:] <= a)
+    np.testing.assert_array_equal(seq.interval_ok, ok)
+    from ecg import _rhythm_kernels as RK
+
+    derived = RK.readable_sequence(
+        seq.times_s, seq.labels, np.array(ranges, dtype=np.float64).reshape(-1, 2), np.full(t.size, np.nan), N, V, Q, 8
+    )
+    trusted = BeatSequence._assemble(seq.times_s, seq.labels, derived, seq.duration_s, (), None, None)
+    for name in ("interval_ok", "rr_s", "clean"):
+        np.testing.assert_array_equal(getattr(trusted, name), getattr(seq, name))
+    for name in ("n_readable", "n_clean", "clean_rr_sum_s", "longest_rr_s", "longest_readable_rr_s", "n_ventricular",
+                 "n_known", "duration_s", "leads", "p_wave_corr", "noisy"):
+        assert getattr(trusted, name) == getattr(seq, name)
+    assert trusted.clean_rr_median_s == seq.clean_rr_median_s or np.isnan(seq.clean_rr_median_s)
+    np.testing.assert_array_equal(trusted.record_af, seq.record_af)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LABEL_STRINGS, st.integers(1, 5))
+def test_ventricular_runs_match_numpy(labels, min_run):
+    """The ventricular_runs kernel: runs of V of at least min_run beats, single beats, couplets, first and last V
+    beat and the bigeminy / trigeminy counts equal their NumPy (and repeating_pattern) forms."""
+    from ecg import _rhythm_kernels as RK
+
+    is_v = np.r_[False, labels == V, False]
+    edges = np.flatnonzero(np.diff(is_v.astype(np.int8)))
+    starts, stops = edges[0::2], edges[1::2]
+    length = stops - starts
+    long_runs, n_single, n_couplets, first, last, n_big, big, n_tri, tri = RK.ventricular_runs(labels, N, V, min_run, 3)
+    np.testing.assert_array_equal(long_runs, np.c_[starts, stops][length >= min_run].reshape(-1, 2))
+    assert (n_single, n_couplets) == (np.count_nonzero(length == 1), np.count_nonzero(length == 2))
+    assert (first, last) == ((starts[0], stops[-1] - 1) if starts.size else (-1, -1))
+    assert (n_big, big) == RK.repeating_pattern(labels, 2, N, V, 3)
+    assert (n_tri, tri) == RK.repeating_pattern(labels, 3, N, V, 3)

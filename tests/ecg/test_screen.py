@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecg import EcgRecord
 from ecg.errors import EcgValueError
@@ -197,3 +199,31 @@ def test_disconnected_lead_and_gap_do_not_hide_the_rhythm():
     assert s.quality.lead_off == (False, False, True)
     assert FindingCode.LEAD_OFF in _codes(s) and s.heart_rate_bpm == pytest.approx(72, abs=3)
     assert s.beat_counts["normal"] >= 38
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 60), st.integers(1, 3), st.integers(0, 3), st.integers(1, 4))
+def test_screen_beat_kernels_match_numpy(seed, n_beats, n_leads, n_ranges, decimation):
+    """screen's per-beat set-up kernels (beat positions, unreadable / marginal flags) equal their NumPy form."""
+    from ecg import _screen_kernels as SK
+
+    rng = np.random.default_rng(seed)
+    fs, n_samples, step_s = 300.0, 9000, 1.0
+    qrs = np.sort(rng.choice(n_samples // decimation + 5, n_beats, replace=False)).astype(np.int64)
+    beats, times = SK.beat_positions(qrs, decimation, n_samples - 1, fs)
+    expected = np.minimum(qrs * decimation + decimation // 2, n_samples - 1)
+    np.testing.assert_array_equal(beats, expected)
+    np.testing.assert_array_equal(times, expected / fs)
+    ranges = np.array([sorted(rng.uniform(0.0, 32.0, 2)) for _ in range(n_ranges)]).reshape(-1, 2)
+    for n_seg in (0, 30):
+        levels = rng.integers(0, 4, (n_seg, n_leads)).astype(np.int8)
+        unreadable, noisy = SK.beat_flags(times, ranges, levels, 2, step_s)
+        ref = np.zeros(times.size, dtype=bool)
+        for a, b in ranges:
+            ref[np.searchsorted(times, a) : np.searchsorted(times, b)] = True
+        np.testing.assert_array_equal(unreadable, ref)
+        if n_seg:
+            seg = np.minimum((times * (1.0 / step_s)).astype(np.int64), n_seg - 1)
+            np.testing.assert_array_equal(noisy, levels.max(axis=1)[seg] < 2)
+        else:
+            assert not noisy.any() and noisy.shape == times.shape
