@@ -260,7 +260,9 @@ def af_findings(
             log.debug("AF not judged: %d of %d readable intervals are clean", seq.n_clean, seq.n_readable)
             return []
         stats = _statistics(seq.record_af, _AF_SHORT_MIN_PAIRS)  # = _one_window(rr, clean, seq.p_wave_corr, ...)
-        if stats is not None and atrial is not None and stats.needs_atrial_evidence(settings):
+        if stats is None or stats.irregularity(settings) < min(1.0, settings.af_moderate_irregularity):
+            return []  # too regular for either rule (is_af and needs_atrial_evidence are False): most records
+        if atrial is not None and stats.needs_atrial_evidence(settings):
             f = f_wave_fraction(_check_atrial(atrial, seq.n_beats), seq.labels == _NORMAL, clean)
             log.debug("RR evidence undecided (irregularity %.2f): f-wave fraction %.3f", stats.irregularity(settings), f)
             stats = dataclasses.replace(stats, f_wave_fraction=f)

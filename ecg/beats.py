@@ -144,7 +144,7 @@ def _validate(
         sig = sig[:, None]
     if sig.ndim != 2:
         raise EcgValueError(f"signal: expected a (n_samples,) or (n_samples, n_leads) array, got shape {sig.shape}")
-    if sig.dtype is not _FLOAT64 or not sig.flags.c_contiguous:
+    if sig.dtype != _FLOAT64 or not sig.flags.c_contiguous:
         if sig.dtype.kind not in "iufc":
             raise EcgValueError(f"signal: expected a numeric array, got dtype {sig.dtype}")
         sig = np.ascontiguousarray(sig, dtype=np.float64)
@@ -158,7 +158,7 @@ def _validate(
     idx = beats if isinstance(beats, np.ndarray) else np.asarray(beats)
     if idx.ndim != 1 or not (idx.size == 0 or idx.dtype.kind in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got shape {idx.shape}, dtype {idx.dtype}")
-    if idx.dtype is not _INT64 or not idx.flags.c_contiguous:
+    if idx.dtype != _INT64 or not idx.flags.c_contiguous:
         idx = np.ascontiguousarray(idx, dtype=np.int64)
     n_full = sig.shape[0] * decimation
     if not _k.increasing_within(idx, n_full):

@@ -453,7 +453,7 @@ def _screening_setup(
 def _screening_input(signal: object) -> tuple[np.ndarray, bool]:
     """:func:`as_signal_2d` for the screening kernel, which only reads its input: no copy of a native
     float64 C-contiguous array, and the infinity check left to the kernel (it finds each lead's extremes)."""
-    if (type(signal) is np.ndarray and signal.dtype is _FLOAT64 and signal.ndim == 2 and signal.shape[1]
+    if (type(signal) is np.ndarray and signal.dtype == _FLOAT64 and signal.ndim == 2 and signal.shape[1]
             and signal.flags.c_contiguous):  # the common case: used as it is
         return signal, False
     arr = np.asarray(signal)

@@ -190,7 +190,7 @@ def _check_beats(beats: object, n_samples: int, d: int) -> np.ndarray:
     arr = beats if type(beats) is np.ndarray else np.asarray(beats)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
         raise EcgValueError(f"beats: expected a 1-D array of integer sample indices, got {arr.dtype} {arr.shape}")
-    if arr.dtype is _INT64 and arr.flags.c_contiguous:  # the common case: sorted already, one compiled pass
+    if arr.dtype == _INT64 and arr.flags.c_contiguous:  # the common case: sorted already, one compiled pass
         out, ok = qk.beats_at_rate(arr, n_samples, d)
         if ok:
             return out
