@@ -227,3 +227,23 @@ def test_screen_beat_kernels_match_numpy(seed, n_beats, n_leads, n_ranges, decim
             np.testing.assert_array_equal(noisy, levels.max(axis=1)[seg] < 2)
         else:
             assert not noisy.any() and noisy.shape == times.shape
+
+
+def test_screening_built_through_its_slots_has_every_field_in_place():
+    """screen() builds its result with Screening._of (positional, through the slots): each field holds its own value."""
+    import dataclasses
+
+    from ecg.beats import BeatClassification
+    from ecg.quality import SignalQuality
+
+    syn = synth_ecg(sinus_rr(30, 70, seed=3), ectopic_pattern(31, "NNNNNNNNNV"), fs=360.0, n_leads=2, seed=3)
+    s = screen(syn.record)
+    rebuilt = Screening(**{f.name: getattr(s, f.name) for f in dataclasses.fields(Screening)})
+    assert rebuilt.to_dict() == s.to_dict()
+    assert isinstance(s.record_id, str) and s.priority in ("stat", "urgent", "routine")
+    assert s.reasons and all(isinstance(r, str) for r in s.reasons)
+    assert all(isinstance(f, Finding) for f in s.findings) and isinstance(s.quality, SignalQuality)
+    assert s.heart_rate_bpm == pytest.approx(70, abs=4) and s.fs == 360.0 and s.leads == syn.record.leads
+    assert s.duration_s == pytest.approx(syn.record.duration_s) and s.n_beats == s.beats.samples.size
+    assert isinstance(s.beats, BeatClassification) and sum(s.beat_counts.values()) == s.n_beats
+    assert s.beat_counts["ventricular"] >= 2 and s.intervals is None
