@@ -15,7 +15,7 @@ from ._stats import median_inplace
 
 __all__ = [
     "af_window_statistics", "window_rate_statistics", "repeating_pattern", "sequence_intervals", "readable_sequence",
-    "median_rate_bpm", "ventricular_runs", "af_record_statistics",
+    "median_rate_bpm", "usable_intervals", "ventricular_runs", "af_record_statistics",
 ]
 
 _BIG_DRR = 0.10
@@ -245,20 +245,32 @@ def readable_sequence(
 
 
 @numba.njit(cache=True)
-def median_rate_bpm(times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_rr_s: float) -> float:
-    """``60 / median`` of the RR intervals (s) of increasing beat ``times`` inside ``[min_rr_s, max_rr_s]`` that
-    overlap none of the ``(start_s, end_s)`` rows of ``ranges``; NaN when there is none.
-
-    The rule of :func:`ecg.rate.median_rate_bpm` (which calls this kernel; its reference is
-    :func:`ecg.rate.heart_rate`).
-    """
+def usable_intervals(
+    times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_rr_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """RR intervals (s) of increasing beat ``times`` and which are usable for the heart rate: inside
+    ``[min_rr_s, max_rr_s]`` and overlapping none of the ``(start_s, end_s)`` rows of ``ranges`` (the rule of
+    :func:`ecg.rate.heart_rate`)."""
     m = max(times.size - 1, 0)
-    buf = np.empty(m)
-    k = 0
+    rr = np.empty(m)
+    usable = np.empty(m, dtype=np.bool_)
     for i in range(m):
         d = times[i + 1] - times[i]
-        if d >= min_rr_s and d <= max_rr_s and _outside(times[i], times[i + 1], ranges):
-            buf[k] = d
+        rr[i] = d
+        usable[i] = d >= min_rr_s and d <= max_rr_s and _outside(times[i], times[i + 1], ranges)
+    return rr, usable
+
+
+@numba.njit(cache=True)
+def median_rate_bpm(times: np.ndarray, ranges: np.ndarray, min_rr_s: float, max_rr_s: float) -> float:
+    """``60 / median`` of the :func:`usable_intervals` (s); NaN when there is none (:func:`ecg.rate.median_rate_bpm`
+    calls this kernel; its reference is :func:`ecg.rate.heart_rate`)."""
+    rr, usable = usable_intervals(times, ranges, min_rr_s, max_rr_s)
+    buf = np.empty(rr.size)
+    k = 0
+    for i in range(rr.size):
+        if usable[i]:
+            buf[k] = rr[i]
             k += 1
     if k == 0:
         return np.nan

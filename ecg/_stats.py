@@ -1,9 +1,7 @@
 """Order statistics shared by the ECG kernels and the per-record Python glue (private).
 
-:func:`median` is for Python callers: ``numpy.median`` costs about 7 us per call whatever the size
-(dispatch, NaN checks, partition set-up), a compiled median of a few dozen RR intervals well under 1 us,
-which matters when a 30-s record is screened in a fraction of a millisecond. :func:`select` and
-:func:`median_inplace` are for Numba kernels (signal quality, rhythm windows): exact, in place, no allocation.
+:func:`select` and :func:`median_inplace` are for Numba kernels (signal quality, rhythm windows, the beat
+sequence of a record): exact, in place, no allocation.
 :func:`merge_network` / :func:`sort_columns` sort many short columns at once through one data-independent
 comparator network (Batcher's odd-even merge sort): P-wave medians of the beat classifier, median beats of
 the interval measurement.
@@ -14,17 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["median", "median_inplace", "median_sorted", "merge_network", "select", "sort_columns", "sort_rows"]
-
-
-@njit(cache=True)
-def _median(x: np.ndarray) -> float:  # pragma: no cover - compiled
-    return np.median(x)
-
-
-def median(x: np.ndarray) -> float:
-    """Median of a non-empty 1-D float64 array (NaN when ``x`` holds a NaN), as ``numpy.median``."""
-    return float(_median(np.ascontiguousarray(x, dtype=np.float64)))
+__all__ = ["median_inplace", "median_sorted", "merge_network", "select", "sort_columns", "sort_rows"]
 
 
 @njit(cache=True)

@@ -202,18 +202,13 @@ def af_statistics(
     ok = np.ascontiguousarray(clean, dtype=np.bool_)
     if rr.ndim != 1 or ok.shape != rr.shape:
         raise EcgValueError(f"rr_s/clean: expected two 1-D arrays of equal length, got {rr.shape} and {ok.shape}")
-    pw = None
-    if p_wave_corr is not None:
+    if p_wave_corr is None:
+        pw = np.full(rr.size + 1, np.nan)
+    else:
         pw = np.ascontiguousarray(p_wave_corr, dtype=np.float64)
         if pw.shape != (rr.size + 1,):
             raise EcgValueError(f"p_wave_corr: expected {rr.size + 1} values (one per beat), got shape {pw.shape}")
-    return _one_window(rr, ok, pw, min_pairs)
-
-
-def _one_window(rr: np.ndarray, clean: np.ndarray, p_wave: np.ndarray | None, min_pairs: int) -> AfStatistics | None:
-    """:func:`af_statistics` of validated, contiguous arrays (``p_wave`` one per beat, or ``None``)."""
-    pw = np.full(rr.size + 1, np.nan) if p_wave is None else p_wave
-    return _statistics(_rk.af_record_statistics(rr, clean, pw, min_pairs), min_pairs)
+    return _statistics(_rk.af_record_statistics(rr, ok, pw, min_pairs), min_pairs)
 
 
 def _statistics(row: tuple[float, ...], min_pairs: int) -> AfStatistics | None:
@@ -259,7 +254,7 @@ def af_findings(
         if seq.n_clean < _AF_MIN_CLEAN_SHARE * seq.n_readable:
             log.debug("AF not judged: %d of %d readable intervals are clean", seq.n_clean, seq.n_readable)
             return []
-        stats = _statistics(seq.record_af, _AF_SHORT_MIN_PAIRS)  # = _one_window(rr, clean, seq.p_wave_corr, ...)
+        stats = _statistics(seq.record_af, _AF_SHORT_MIN_PAIRS)  # = af_statistics(rr, clean, seq.p_wave_corr, ...)
         if stats is None or stats.irregularity(settings) < min(1.0, settings.af_moderate_irregularity):
             return []  # too regular for either rule (is_af and needs_atrial_evidence are False): most records
         if atrial is not None and stats.needs_atrial_evidence(settings):

@@ -133,18 +133,24 @@ def as_signal_2d(signal: object, name: str = "signal") -> tuple[np.ndarray, bool
     tuple
         The 2-D float64 copy and whether the input was 1-D.
     """
+    arr, was_1d = _checked_2d(signal, name)
+    out = np.array(arr, dtype=np.float64, order="C")
+    if np.isinf(out).any():
+        raise EcgValueError(f"{name}: expected finite values (NaN marks gaps), got infinities")
+    return out, was_1d
+
+
+def _checked_2d(signal: object, name: str) -> tuple[np.ndarray, bool]:
+    """``signal`` as a real numeric ``(n_samples, n_leads)`` array with at least one lead (a view where it can be)
+    and whether it was 1-D; the dtype and shape checks of :func:`as_signal_2d`."""
     arr = np.asarray(signal)
     if arr.dtype.kind not in "iuf":
         raise EcgValueError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
     if arr.ndim not in (1, 2):
         raise EcgValueError(f"{name}: expected shape (n_samples,) or (n_samples, n_leads), got {arr.shape}")
-    was_1d = arr.ndim == 1
-    out = np.array(arr[:, None] if was_1d else arr, dtype=np.float64, order="C")
-    if out.shape[1] == 0:
+    if arr.ndim == 2 and arr.shape[1] == 0:
         raise EcgValueError(f"{name}: expected at least one lead, got shape {arr.shape}")
-    if np.isinf(out).any():
-        raise EcgValueError(f"{name}: expected finite values (NaN marks gaps), got infinities")
-    return out, was_1d
+    return (arr[:, None], True) if arr.ndim == 1 else (arr, False)
 
 
 def design_filter(
@@ -456,16 +462,8 @@ def _screening_input(signal: object) -> tuple[np.ndarray, bool]:
     if (type(signal) is np.ndarray and signal.dtype == _FLOAT64 and signal.ndim == 2 and signal.shape[1]
             and signal.flags.c_contiguous):  # the common case: used as it is
         return signal, False
-    arr = np.asarray(signal)
-    if arr.dtype.kind not in "iuf":
-        raise EcgValueError(f"signal: expected a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim not in (1, 2):
-        raise EcgValueError(f"signal: expected shape (n_samples,) or (n_samples, n_leads), got {arr.shape}")
-    was_1d = arr.ndim == 1
-    out = np.ascontiguousarray(arr[:, None] if was_1d else arr, dtype=np.float64)
-    if out.shape[1] == 0:
-        raise EcgValueError(f"signal: expected at least one lead, got shape {arr.shape}")
-    return out, was_1d
+    arr, was_1d = _checked_2d(signal, "signal")
+    return np.ascontiguousarray(arr, dtype=np.float64), was_1d
 
 
 def screening_signal(

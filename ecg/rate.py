@@ -62,16 +62,18 @@ def _check_beats(beats: object) -> np.ndarray:
     return arr
 
 
-def _usable_rr(
-    times_s: np.ndarray, exclude: Iterable[tuple[float, float]], min_rr_s: float, max_rr_s: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """RR intervals (s) of increasing beat times and which of them are usable: inside
-    ``[min_rr_s, max_rr_s]`` and not overlapping an ``exclude`` range (validated ``(start_s, end_s)``)."""
-    rr = times_s[1:] - times_s[:-1]
-    usable = (rr >= min_rr_s) & (rr <= max_rr_s)
-    for lo, hi in exclude:
-        usable &= (times_s[1:] <= lo) | (times_s[:-1] >= hi)
-    return rr, usable
+def _exclude_ranges(exclude: Iterable[tuple[float, float]] | np.ndarray) -> np.ndarray:
+    """``exclude`` as ``(k, 2)`` float64 ``(start_s, end_s)`` rows (a ``(k, 2)`` array is taken as it is)."""
+    if isinstance(exclude, np.ndarray):
+        return np.ascontiguousarray(exclude, dtype=np.float64).reshape(-1, 2)
+    ranges = []
+    for item in exclude:
+        try:
+            lo, hi = (float(v) for v in item)
+        except (TypeError, ValueError):
+            raise EcgValueError(f"exclude: expected (start_s, end_s) pairs, got {item!r}") from None
+        ranges.append((lo, hi))
+    return np.array(ranges, dtype=np.float64).reshape(-1, 2)
 
 
 def median_rate_bpm(
@@ -87,11 +89,8 @@ def median_rate_bpm(
     NaN with fewer than one usable interval. ``exclude`` may be a ``(k, 2)`` array of ranges. One compiled
     pass (:func:`ecg._rhythm_kernels.median_rate_bpm`).
     """
-    if isinstance(exclude, np.ndarray):
-        ranges = np.ascontiguousarray(exclude, dtype=np.float64).reshape(-1, 2)
-    else:
-        ranges = np.array([(float(a), float(b)) for a, b in exclude], dtype=np.float64).reshape(-1, 2)
-    return float(_rk.median_rate_bpm(np.ascontiguousarray(times_s, dtype=np.float64), ranges, min_rr_s, max_rr_s))
+    times = np.ascontiguousarray(times_s, dtype=np.float64)
+    return float(_rk.median_rate_bpm(times, _exclude_ranges(exclude), min_rr_s, max_rr_s))
 
 
 def rr_intervals(beats: object, fs: float) -> np.ndarray:
@@ -152,15 +151,9 @@ def heart_rate(
         raise EcgValueError(f"window_s: expected a positive window in s or None, got {window_s}")
     if not 0 <= min_rr_s < max_rr_s:
         raise EcgValueError(f"min_rr_s, max_rr_s: expected 0 <= min_rr_s < max_rr_s, got {min_rr_s}, {max_rr_s}")
-    ranges = []
-    for item in exclude:
-        try:
-            lo, hi = (float(v) for v in item)
-        except (TypeError, ValueError):
-            raise EcgValueError(f"exclude: expected (start_s, end_s) pairs, got {item!r}") from None
-        ranges.append((lo, hi))
+    ranges = _exclude_ranges(exclude)
     times = arr / fs
-    rr, usable = _usable_rr(times, ranges, min_rr_s, max_rr_s)
+    rr, usable = _rk.usable_intervals(times, ranges, min_rr_s, max_rr_s)
     ends = times[1:]
     rr_used = np.where(usable, rr, np.nan)
     if window_s is None:

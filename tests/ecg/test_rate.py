@@ -128,15 +128,6 @@ def test_median_rate_bpm_equals_heart_rate(seed, n_beats, n_ranges):
     assert (np.isnan(as_array) and np.isnan(got)) or as_array == got
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 10, 41])
-def test_private_median_matches_numpy(n):
-    from ecg._stats import median
-
-    x = np.random.default_rng(n).normal(size=n)
-    assert median(x) == np.median(x)
-    assert median(x[::-1].astype(np.float32)) == pytest.approx(np.median(x))
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=80), st.integers(0, 5))
 def test_private_inplace_median_matches_numpy(values, n_ties):
