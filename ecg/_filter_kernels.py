@@ -17,6 +17,7 @@ __all__ = [
     "fill_gaps_linear",
     "screening_pass",
     "backward_pass",
+    "screening_passes",
 ]
 
 
@@ -542,3 +543,18 @@ def backward_pass(y: np.ndarray, sos: np.ndarray, zi: np.ndarray) -> np.ndarray:
     out = np.empty(y.shape)
     _cascade_columns(y, out, sos, zi, True)
     return out
+
+
+@njit(cache=True)
+def screening_passes(
+    x: np.ndarray,
+    decimation: int,
+    sos: np.ndarray,
+    zi: np.ndarray,
+    flat_min_run: int,
+    rail_min_run: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]:
+    """:func:`screening_pass` and :func:`backward_pass` of its ``y`` in one call: the results of the first
+    followed by the zero-phase signal."""
+    y, missing, flat, saturated, finite = screening_pass(x, decimation, sos, zi, flat_min_run, rail_min_run)
+    return y, missing, flat, saturated, finite, backward_pass(y, sos, zi)
