@@ -554,7 +554,8 @@ def _screening(
         raise EcgValueError("signal: expected finite values (NaN marks gaps), got infinities")
     if was_1d:
         y, missing, flat, saturated = (a[:, 0].copy() for a in (y, missing, flat, saturated))
-    return PreprocessedEcg(signal=y, fs=out_fs, missing=missing, flat=flat, saturated=saturated), back
+    # positional: the frozen dataclass's keyword call costs about half a microsecond more
+    return PreprocessedEcg(y, out_fs, missing, flat, saturated), back
 
 
 def _screening_both(signal: object, fs: float) -> tuple[PreprocessedEcg, np.ndarray]:
