@@ -17,6 +17,7 @@ __all__ = [
     "fill_gaps_linear",
     "screening_pass",
     "backward_pass",
+    "screening_passes",
 ]
 
 
@@ -334,99 +335,33 @@ def _cascade_columns(src: np.ndarray, dst: np.ndarray, sos: np.ndarray, zi: np.n
         _cascade_lead(src, dst, j, sos, zi, c, z, z0, z1, backward)
 
 
-@njit(cache=True, inline="always")
-def _scan_block(
-    x: np.ndarray, j: int, a: int, b: int, k: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray,
-    flat: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray, top: float, bottom: float, eq_run: int,
-    prev: float, n_runs: int,
-) -> tuple[float, bool, float, float, int, float, int]:  # pragma: no cover - compiled
-    """Samples ``a..b`` (block ``k``) of lead ``j``: their sum, whether a flat run covers any of them, and
-    the running extremes, equality run and candidate clipped runs (``run_start`` / ``run_stop``). A flat
-    run that qualifies (``flat_min_run`` equal samples) masks the earlier blocks it reaches back into.
-    Branch-light: the equality run is a select; only the rare events branch."""
-    acc = 0.0
-    flat_seen = False
-    for i in range(a, b):
-        v = x[i, j]
-        top = v if v > top else top
-        bottom = v if v < bottom else bottom
-        acc += v
-        same = v == prev
-        if (not same) & (eq_run >= rail_min_run):  # candidate clipped run [i - eq_run, i)
-            run_start[n_runs] = i - eq_run
-            run_stop[n_runs] = i
-            n_runs += 1
-        eq_run = eq_run + 1 if same else 1
-        if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
-            for kk in range((i - eq_run + 1) // d, k):
-                flat[kk, j] = True
-                y[kk, j] = np.nan
-        flat_seen |= eq_run >= flat_min_run
-        prev = v
-    return acc, flat_seen, top, bottom, eq_run, prev, n_runs
-
-
 @njit(cache=True)
-def _block_means_masks(
-    x: np.ndarray, j: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray, missing: np.ndarray,
-    flat: np.ndarray, saturated: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray,
-) -> tuple[int, float, float]:  # pragma: no cover - compiled
-    """Block means of lead ``j`` into ``y`` (NaN where masked) with its missing / flat masks (``saturated``
-    cleared); candidate clipped runs (constant runs of at least ``rail_min_run``) into ``run_start`` /
-    ``run_stop``.
-
-    Branch-light: the per-sample equality run is a select, and only the rare events (a flat run
-    qualifying, a long run ending) branch. ``x`` holds finite values or NaN, so a block sum is NaN
-    exactly when the block has a gap. Returns ``(n_runs, top, bottom)`` (the lead's extremes).
-    """
-    n = x.shape[0]
-    m = y.shape[0]
-    n_full = n // d
-    # the mean of a full block: a product where 1 / d is exact (d a power of two), else a division
-    inv = 1.0 / d if d & (d - 1) == 0 else 0.0
-    top = -np.inf
-    bottom = np.inf
-    eq_run = 0
-    prev = np.nan
-    n_runs = 0
-    for k in range(m):
-        a = k * d
-        b = a + d if k < n_full else n
-        acc, flat_seen, top, bottom, eq_run, prev, n_runs = _scan_block(
-            x, j, a, b, k, d, flat_min_run, rail_min_run, y, flat, run_start, run_stop, top, bottom, eq_run, prev, n_runs
-        )
-        nan_seen = acc != acc
-        missing[k, j] = nan_seen
-        flat[k, j] = flat_seen
-        saturated[k, j] = False
-        if nan_seen | flat_seen:
-            y[k, j] = np.nan
-        elif inv > 0.0 and k < n_full:
-            y[k, j] = acc * inv
-        else:
-            y[k, j] = acc / (b - a)
-    if eq_run >= rail_min_run and prev == prev:
-        run_start[n_runs] = n - eq_run
-        run_stop[n_runs] = n
-        n_runs += 1
-    return n_runs, top, bottom
-
-
-@njit(cache=True)
-def _lead_pass4(
+def _lead_pass(
     x: np.ndarray, j: int, d: int, flat_min_run: int, rail_min_run: int, y: np.ndarray, missing: np.ndarray,
     flat: np.ndarray, saturated: np.ndarray, run_start: np.ndarray, run_stop: np.ndarray, c: np.ndarray,
-    zi: np.ndarray,
+    zi: np.ndarray, run_filter: bool,
 ) -> tuple[int, float, float]:  # pragma: no cover - compiled
-    """:func:`_block_means_masks` with each unmasked block mean run at once through the four-section
-    cascade ``c`` (state in registers, restarted in its steady state after masked blocks), so the
-    out-of-order core overlaps the mask logic with the filter recursion. The same operations as the two
-    passes, so the same bits; clipping (known at the end) is left to the caller.
+    """Block means of lead ``j`` into ``y`` (NaN where masked) with its missing / flat masks (``saturated``
+    cleared) and candidate clipped runs (constant runs of at least ``rail_min_run``) in ``run_start`` /
+    ``run_stop``; with ``run_filter``, each unmasked mean goes at once through the four-section cascade ``c``
+    (state in registers, restarted in its steady state ``zi * value`` after masked blocks), so the out-of-order
+    core overlaps the mask logic with the filter recursion. Returns ``(n_runs, top, bottom)`` (the lead's
+    extremes; clipping, known only at the end, is left to the caller).
+
+    One loop over the samples, a block ending every ``d``. A flat run that qualifies (``flat_min_run`` equal
+    samples) masks the earlier blocks it reaches back into. The per-sample work is kept small: the equality
+    run is a select, and only rare events branch -- a run of at least ``min(flat_min_run, rail_min_run)``
+    ending (a clipped candidate is listed; a flat run ending inside the block flags it) and a flat run
+    qualifying; a run still going at the end of a block flags it there. ``x`` holds finite values or NaN, so
+    a block sum is NaN exactly when the block has a gap.
     """
     n = x.shape[0]
-    m = y.shape[0]
-    n_full = n // d
+    # the mean of a full block: a product where 1 / d is exact (d a power of two), else a division
     inv = 1.0 / d if d & (d - 1) == 0 else 0.0
+    low_run = min(flat_min_run, rail_min_run)
+    missing[:, j] = False
+    flat[:, j] = False
+    saturated[:, j] = False
     top = -np.inf
     bottom = np.inf
     eq_run = 0
@@ -438,50 +373,74 @@ def _lead_pass4(
     b30, b31, b32, a31, a32 = c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5]
     p0 = q0 = p1 = q1 = p2 = q2 = p3 = q3 = 0.0
     fresh = True
-    for k in range(m):
-        a = k * d
-        b = a + d if k < n_full else n
-        acc, flat_seen, top, bottom, eq_run, prev, n_runs = _scan_block(
-            x, j, a, b, k, d, flat_min_run, rail_min_run, y, flat, run_start, run_stop, top, bottom, eq_run, prev, n_runs
-        )
+    k = 0  # block
+    pos = 0  # samples of block k seen
+    acc = 0.0
+    flat_seen = False
+    for i in range(n):
+        v = x[i, j]
+        top = v if v > top else top
+        bottom = v if v < bottom else bottom
+        acc += v
+        same = v == prev
+        if (not same) & (eq_run >= low_run):  # a run of interest [i - eq_run, i) ends
+            if eq_run >= rail_min_run:
+                run_start[n_runs] = i - eq_run
+                run_stop[n_runs] = i
+                n_runs += 1
+            flat_seen |= (eq_run >= flat_min_run) & (pos > 0)  # it covered sample i - 1 of this block
+        eq_run = eq_run + 1 if same else 1
+        if eq_run == flat_min_run:  # the run qualifies: mask it back to its start
+            for kk in range((i - eq_run + 1) // d, k):
+                flat[kk, j] = True
+                y[kk, j] = np.nan
+        prev = v
+        pos += 1
+        if pos < d and i < n - 1:
+            continue
+        # block k ends at sample i
+        flat_seen |= eq_run >= flat_min_run
         nan_seen = acc != acc
-        missing[k, j] = nan_seen
-        flat[k, j] = flat_seen
-        saturated[k, j] = False
         if nan_seen | flat_seen:
+            missing[k, j] = nan_seen
+            flat[k, j] = flat_seen
             y[k, j] = np.nan
             fresh = True
-            continue
-        if inv > 0.0 and k < n_full:
-            v = acc * inv
         else:
-            v = acc / (b - a)
-        if fresh:
-            p0 = zi[0, 0] * v
-            q0 = zi[0, 1] * v
-            p1 = zi[1, 0] * v
-            q1 = zi[1, 1] * v
-            p2 = zi[2, 0] * v
-            q2 = zi[2, 1] * v
-            p3 = zi[3, 0] * v
-            q3 = zi[3, 1] * v
-            fresh = False
-        o = b00 * v + p0
-        p0 = b01 * v - a01 * o + q0
-        q0 = b02 * v - a02 * o
-        v = o
-        o = b10 * v + p1
-        p1 = b11 * v - a11 * o + q1
-        q1 = b12 * v - a12 * o
-        v = o
-        o = b20 * v + p2
-        p2 = b21 * v - a21 * o + q2
-        q2 = b22 * v - a22 * o
-        v = o
-        o = b30 * v + p3
-        p3 = b31 * v - a31 * o + q3
-        q3 = b32 * v - a32 * o
-        y[k, j] = o
+            v = acc * inv if inv > 0.0 and pos == d else acc / pos
+            if not run_filter:
+                y[k, j] = v
+            else:
+                if fresh:
+                    p0 = zi[0, 0] * v
+                    q0 = zi[0, 1] * v
+                    p1 = zi[1, 0] * v
+                    q1 = zi[1, 1] * v
+                    p2 = zi[2, 0] * v
+                    q2 = zi[2, 1] * v
+                    p3 = zi[3, 0] * v
+                    q3 = zi[3, 1] * v
+                    fresh = False
+                o = b00 * v + p0
+                p0 = b01 * v - a01 * o + q0
+                q0 = b02 * v - a02 * o
+                v = o
+                o = b10 * v + p1
+                p1 = b11 * v - a11 * o + q1
+                q1 = b12 * v - a12 * o
+                v = o
+                o = b20 * v + p2
+                p2 = b21 * v - a21 * o + q2
+                q2 = b22 * v - a22 * o
+                v = o
+                o = b30 * v + p3
+                p3 = b31 * v - a31 * o + q3
+                q3 = b32 * v - a32 * o
+                y[k, j] = o
+        k += 1
+        pos = 0
+        acc = 0.0
+        flat_seen = False
     if eq_run >= rail_min_run and prev == prev:
         run_start[n_runs] = n - eq_run
         run_stop[n_runs] = n
@@ -530,7 +489,7 @@ def screening_pass(
     masked then. Clipping needs the lead's extremes, known at the end: constant runs of at least
     ``rail_min_run`` are listed on the way and those at an extreme are masked afterwards; only a lead
     that has any is filtered again. With at most four sections the filter state stays in registers
-    (:func:`_lead_pass4`); a longer cascade takes a mask pass and a filter pass.
+    (:func:`_lead_pass`); a longer cascade takes a mask pass and a filter pass.
 
     ``x`` holds finite values or NaN (gaps); infinities are only reported.
 
@@ -558,15 +517,15 @@ def screening_pass(
     finite = True
     for j in range(n_leads):
         if fast:
-            n_runs, top, bottom = _lead_pass4(
-                x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop, c, z
+            n_runs, top, bottom = _lead_pass(
+                x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop, c, z, True
             )
             finite = finite and top < np.inf and bottom > -np.inf
             if not _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated):
                 continue
             # clipped: filter the lead again from its block means, now with the clipped blocks masked
-        n_runs, top, bottom = _block_means_masks(
-            x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop
+        n_runs, top, bottom = _lead_pass(
+            x, j, d, flat_min_run, rail_min_run, y, missing, flat, saturated, run_start, run_stop, c, z, False
         )
         finite = finite and top < np.inf and bottom > -np.inf
         _mark_saturated(x, j, d, n_runs, top, bottom, run_start, run_stop, y, flat, saturated)
@@ -584,3 +543,18 @@ def backward_pass(y: np.ndarray, sos: np.ndarray, zi: np.ndarray) -> np.ndarray:
     out = np.empty(y.shape)
     _cascade_columns(y, out, sos, zi, True)
     return out
+
+
+@njit(cache=True)
+def screening_passes(
+    x: np.ndarray,
+    decimation: int,
+    sos: np.ndarray,
+    zi: np.ndarray,
+    flat_min_run: int,
+    rail_min_run: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]:
+    """:func:`screening_pass` and :func:`backward_pass` of its ``y`` in one call: the results of the first
+    followed by the zero-phase signal."""
+    y, missing, flat, saturated, finite = screening_pass(x, decimation, sos, zi, flat_min_run, rail_min_run)
+    return y, missing, flat, saturated, finite, backward_pass(y, sos, zi)

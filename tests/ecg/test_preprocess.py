@@ -496,6 +496,57 @@ def test_screening_signal_random_gaps_match_reference(
     np.testing.assert_allclose(got.signal.reshape(want[0].shape), want[0], rtol=1e-9, atol=1e-9)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 600),
+    fs=st.sampled_from([250.0, 360.0, 500.0, 1000.0]),
+    flat_min_s=st.floats(0.001, 0.05),
+    saturation_min_s=st.floats(0.001, 0.05),
+    levels=st.integers(2, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_screening_signal_short_runs_match_reference(
+    n: int, fs: float, flat_min_s: float, saturation_min_s: float, levels: int, seed: int
+) -> None:
+    """Few distinct values and short minimum runs: equal runs of every length end anywhere in a block, flat runs
+    shorter or longer than clipped ones, several in one block."""
+    from ecg.preprocess import screening_signal
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, levels, (n, 2)).astype(np.float64) * 0.1
+    x[rng.random((n, 2)) < 0.02] = np.nan
+    got = screening_signal(x, fs, flat_min_s=flat_min_s, saturation_min_s=saturation_min_s)
+    want = ref_screening(x, fs, max(2, int(round(flat_min_s * fs))), max(3, int(round(saturation_min_s * fs))))
+    for a, b in zip((got.missing, got.flat, got.saturated), want[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got.signal, want[0], rtol=1e-9, atol=1e-9)
+
+
+def test_screening_passes_is_pass_then_backward() -> None:
+    """screening_passes (one kernel call, as screen uses it through _screening_both) returns exactly what
+    screening_pass and backward_pass return one after the other."""
+    from ecg._filter_kernels import backward_pass, screening_pass, screening_passes
+    from ecg.preprocess import _screening_both, _screening_filter, screening_signal, zero_phase_screening
+
+    fs = 360.0
+    x = ecg_like(fs, 8.0, n_leads=3, seed=7)
+    x[700:760, 0] = np.nan
+    x[1200:1300, 1] = 0.2
+    x[2000:2010, 2] = np.nanmax(x[:, 2]) + 0.5
+    sos, zi = _screening_filter(fs / 3, 0.5, 40.0, 50.0)
+    got = screening_passes(x, 3, sos, zi, 90, 5)
+    want = screening_pass(x, 3, sos, zi, 90, 5)
+    assert len(got) == len(want) + 1
+    for a, b in zip(got, (*want, backward_pass(want[0], sos, zi)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    pre, filt = _screening_both(x, fs)
+    ref = screening_signal(x, fs)
+    for a, b in zip((pre.signal, pre.missing, pre.flat, pre.saturated, filt),
+                    (ref.signal, ref.missing, ref.flat, ref.saturated, zero_phase_screening(ref)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert pre.fs == ref.fs
+
+
 def test_screening_zero_phase_matches_scipy_sosfiltfilt_shape() -> None:
     """Forward-backward at the decimated rate: no delay at the QRS, unlike the causal pass."""
     from ecg.preprocess import screening_signal, zero_phase_screening
