@@ -558,10 +558,17 @@ def _screening(
     return PreprocessedEcg(y, out_fs, missing, flat, saturated), back
 
 
+# screening_signal's filter and mask options, its defaults in order (what ecg.screen uses)
+_SCREENING_DEFAULTS = tuple(
+    screening_signal.__kwdefaults__[name]
+    for name in ("powerline_hz", "highpass_hz", "lowpass_hz", "flat_min_s", "saturation_min_s")
+)
+
+
 def _screening_both(signal: object, fs: float) -> tuple[PreprocessedEcg, np.ndarray]:
     """``pre = screening_signal(signal, fs)`` and ``zero_phase_screening(pre)`` (default options) in one
     kernel call."""
-    return _screening(signal, fs, 50.0, 0.5, 40.0, 0.25, 0.015, True)
+    return _screening(signal, fs, *_SCREENING_DEFAULTS, True)
 
 
 def zero_phase_screening(pre: PreprocessedEcg, *, powerline_hz: float | None = 50.0,
