@@ -131,17 +131,16 @@ def window_features(
 
 
 @njit(cache=True)
-def _clean_segment(x: np.ndarray, start: int, stop: int, smooth: int, acc: float, slopes: np.ndarray,
-                   n_slope: int) -> tuple:  # pragma: no cover - compiled
-    """The per-segment pass of :func:`_window_features_segments` for a segment without gaps (hence, the lead
-    ``x`` being NaN where masked, without masks) whose ``smooth`` preceding samples are valid too (stride 1):
-    the same operations in the same order, without the tests. ``x`` is the lead's contiguous column; ``acc``
-    holds the sum of the ``smooth`` samples before ``start``; slope energies go to ``slopes[n_slope:]``. A gap
-    makes the first result (the sum of deviations) NaN: the caller then takes the general path."""
-    m = stop - start
-    seg = x[start:stop]  # (views indexed from 0: no negative-index fix-up per access)
-    back = x[start - smooth : stop - smooth]
-    out = slopes[n_slope : n_slope + m]
+def _clean_segment(seg: np.ndarray, back: np.ndarray, before: float, head: int, acc: float,
+                   out: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    """The per-segment pass of :func:`_window_features_segments` for a segment ``seg`` without gaps (hence,
+    the lead being NaN where masked, without masks) whose moving sum needs no test (stride 1): the same
+    operations in the same order, without the tests. ``back[i]`` is the sample leaving the moving sum as
+    ``seg[i]`` enters it (0 while the sum fills up at the record start), ``acc`` the sum before ``seg[0]``
+    and ``before`` the sample before it; the extremes of the first ``head`` sums and of the rest are kept
+    apart; slope energies go to ``out``. A gap makes the first result (the sum of deviations) NaN: the
+    caller then takes the general path."""
+    m = seg.shape[0]
     shift = seg[0]
     s1 = 0.0
     s2 = 0.0
@@ -155,8 +154,8 @@ def _clean_segment(x: np.ndarray, start: int, stop: int, smooth: int, acc: float
     t_hi = -np.inf
     slope_total = 0.0
     boundary = 0.0
-    head = min(smooth - 1, m)
-    a = x[start - 1]
+    head = min(head, m)
+    a = before
     for i in range(m):
         v = seg[i]
         dv = v - shift
@@ -229,6 +228,7 @@ def _window_features_segments(
     offset = np.zeros(n_seg + 1, dtype=np.int64)
     slopes = np.empty(n + 1)
     scratch = np.empty(win + 1)
+    back0 = np.empty(hop)
     for lead in range(n_leads):
         x = np.ascontiguousarray(y[:, lead])  # (a view when y has one lead)
         run = 0  # valid (non-NaN) samples ending at i, across segments
@@ -260,12 +260,24 @@ def _window_features_segments(
             offset[g] = n_slope
             has_boundary[g] = False
             head_end = start + smooth - 1
-            if stride == 1 and run >= smooth and stop > start:
+            first_seg = g == 0 and stop - start >= smooth
+            if stride == 1 and stop > start and (run >= smooth or first_seg):
                 # optimistically the same operations without the tests; valid when the segment has no gap
                 # (its sum of deviations is then finite), so no mask either (masked samples are NaN)
-                clean = _clean_segment(x, start, stop, smooth, acc, slopes, n_slope)
+                if g == 0:  # the moving sum fills up over the record's first samples
+                    back = back0[: stop - start]
+                    back[:smooth] = 0.0
+                    back[smooth:] = x[: stop - start - smooth]
+                    before = x[0]  # (no sample before the record: a zero slope in the boundary slot)
+                else:
+                    back = x[start - smooth : stop - smooth]
+                    before = x[start - 1]
+                clean = _clean_segment(x[start:stop], back, before, smooth - 1, acc, slopes[n_slope:])
                 if clean[0] == clean[0]:
                     s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc = clean
+                    if g == 0:  # no window reads the first segment's head sums nor its boundary slope
+                        h_lo = np.inf
+                        h_hi = -np.inf
                     shift = y[start, lead]
                     count = stop - start
                     run += count
