@@ -268,10 +268,12 @@ def assess(
     Returns
     -------
     tuple
-        ``(seg_levels, seg_off, lead_readable_fraction, readable_fraction, lead_levels, record_level,
-        lead_off_fraction, saturated_fraction, record_readable, flagged)``; ``flagged`` (int64,
-        ``1 + 2 * n_leads``) counts the unreadable segments of the record, then per lead the unreadable
-        and the lead-off segments (so the caller lists time ranges only where there are some).
+        ``(seg_levels, seg_off, fractions, codes)`` (few arrays: each one handed back to Python costs time).
+        ``fractions`` (float64, ``3 * n_leads + 1``): the lead readable, lead-off and saturated fractions,
+        ``n_leads`` each, then the record's readable fraction. ``codes`` (int64, ``2 + 3 * n_leads``): the
+        lead levels, the record level, then the flagged counts -- the unreadable segments of the record,
+        then per lead the unreadable and the lead-off segments (so the caller lists time ranges only where
+        there are some).
     """
     feats = window_features(y, missing, flat, saturated, win, hop, n_windows, stride, smooth)
     if use_corr:
@@ -284,11 +286,18 @@ def assess(
         seg_levels, seg_off, seg_confirmed, saturated, step_s, duration_s, acceptable_weight, min_readable
     )
     n_leads = y.shape[1]
-    flagged = np.zeros(1 + 2 * n_leads, dtype=np.int64)
+    fractions = np.empty(3 * n_leads + 1)
+    fractions[:n_leads] = lead_frac
+    fractions[n_leads : 2 * n_leads] = lead_off_frac
+    fractions[2 * n_leads : 3 * n_leads] = sat_frac
+    fractions[3 * n_leads] = rec_frac
+    codes = np.zeros(2 + 3 * n_leads, dtype=np.int64)
+    codes[:n_leads] = lead_levels
+    codes[n_leads] = level
+    flagged = codes[n_leads + 1 :]
     for k in range(n_segments):
         flagged[0] += not rec_readable[k]
         for j in range(n_leads):
             flagged[1 + j] += seg_levels[k, j] == _UNREADABLE
             flagged[1 + n_leads + j] += seg_off[k, j]
-    return (seg_levels, seg_off, lead_frac, rec_frac, lead_levels, level, lead_off_frac, sat_frac, rec_readable,
-            flagged)
+    return seg_levels, seg_off, fractions, codes

@@ -131,14 +131,17 @@ def window_features(
 
 
 @njit(cache=True)
-def _clean_segment(y: np.ndarray, lead: int, start: int, stop: int, smooth: int, acc: float, slopes: np.ndarray,
-                   n_slope: int) -> tuple:  # pragma: no cover - compiled
-    """The per-segment pass of :func:`_window_features_segments` for a segment without gaps (hence, ``y``
-    being NaN where masked, without masks) whose ``smooth`` preceding samples are valid too (stride 1): the
-    same operations in the same order, without the tests. ``acc`` holds the sum of the ``smooth`` samples
-    before ``start``; slope energies go to ``slopes[n_slope:]``. A gap makes the first result (the sum of
-    deviations) NaN: the caller then takes the general path."""
-    shift = y[start, lead]
+def _clean_segment(seg: np.ndarray, back: np.ndarray, before: float, head: int, acc: float,
+                   out: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    """The per-segment pass of :func:`_window_features_segments` for a segment ``seg`` without gaps (hence,
+    the lead being NaN where masked, without masks) whose moving sum needs no test (stride 1): the same
+    operations in the same order, without the tests. ``back[i]`` is the sample leaving the moving sum as
+    ``seg[i]`` enters it (0 while the sum fills up at the record start), ``acc`` the sum before ``seg[0]``
+    and ``before`` the sample before it; the extremes of the first ``head`` sums and of the rest are kept
+    apart; slope energies go to ``out``. A gap makes the first result (the sum of deviations) NaN: the
+    caller then takes the general path."""
+    m = seg.shape[0]
+    shift = seg[0]
     s1 = 0.0
     s2 = 0.0
     s3 = 0.0
@@ -151,9 +154,10 @@ def _clean_segment(y: np.ndarray, lead: int, start: int, stop: int, smooth: int,
     t_hi = -np.inf
     slope_total = 0.0
     boundary = 0.0
-    head_end = min(start + smooth - 1, stop)
-    for i in range(start, stop):
-        v = y[i, lead]
+    head = min(head, m)
+    a = before
+    for i in range(m):
+        v = seg[i]
         dv = v - shift
         d2 = dv * dv
         s1 += dv
@@ -162,20 +166,20 @@ def _clean_segment(y: np.ndarray, lead: int, start: int, stop: int, smooth: int,
         s4 += d2 * d2
         lo = min(lo, v)
         hi = max(hi, v)
-        acc += v - y[i - smooth, lead]
-        if i < head_end:
+        acc += v - back[i]
+        if i < head:
             h_lo = min(h_lo, acc)
             h_hi = max(h_hi, acc)
         else:
             t_lo = min(t_lo, acc)
             t_hi = max(t_hi, acc)
-        a = y[i - 1, lead]
         sq = (v - a) * (v - a)
-        slopes[n_slope + i - start] = sq
-        if i == start:
+        out[i] = sq
+        if i == 0:
             boundary = sq
         else:
             slope_total += sq
+        a = v
     return s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc
 
 
@@ -224,7 +228,9 @@ def _window_features_segments(
     offset = np.zeros(n_seg + 1, dtype=np.int64)
     slopes = np.empty(n + 1)
     scratch = np.empty(win + 1)
+    back0 = np.empty(hop)
     for lead in range(n_leads):
+        x = np.ascontiguousarray(y[:, lead])  # (a view when y has one lead)
         run = 0  # valid (non-NaN) samples ending at i, across segments
         acc = 0.0
         n_slope = 0
@@ -254,12 +260,24 @@ def _window_features_segments(
             offset[g] = n_slope
             has_boundary[g] = False
             head_end = start + smooth - 1
-            if stride == 1 and run >= smooth and stop > start:
+            first_seg = g == 0 and stop - start >= smooth
+            if stride == 1 and stop > start and (run >= smooth or first_seg):
                 # optimistically the same operations without the tests; valid when the segment has no gap
                 # (its sum of deviations is then finite), so no mask either (masked samples are NaN)
-                clean = _clean_segment(y, lead, start, stop, smooth, acc, slopes, n_slope)
+                if g == 0:  # the moving sum fills up over the record's first samples
+                    back = back0[: stop - start]
+                    back[:smooth] = 0.0
+                    back[smooth:] = x[: stop - start - smooth]
+                    before = x[0]  # (no sample before the record: a zero slope in the boundary slot)
+                else:
+                    back = x[start - smooth : stop - smooth]
+                    before = x[start - 1]
+                clean = _clean_segment(x[start:stop], back, before, smooth - 1, acc, slopes[n_slope:])
                 if clean[0] == clean[0]:
                     s1, s2, s3, s4, lo, hi, h_lo, h_hi, t_lo, t_hi, slope_total, boundary, acc = clean
+                    if g == 0:  # no window reads the first segment's head sums nor its boundary slope
+                        h_lo = np.inf
+                        h_hi = -np.inf
                     shift = y[start, lead]
                     count = stop - start
                     run += count
@@ -522,16 +540,47 @@ def _window_features_direct(
     return out
 
 
-@njit(cache=True, inline="always")
-def _segment_usable(y: np.ndarray, b: int, half: int, seg_len: int, lead: int) -> bool:  # pragma: no cover
-    """Whether the beat segment ``y[b - half : b - half + seg_len, lead]`` lies inside the record and has no NaN."""
-    if b - half < 0 or b + half > y.shape[0]:
-        return False
+@njit(cache=True)
+def _beat_segments(
+    x: np.ndarray, beats: np.ndarray, half: int, dev: np.ndarray, s_sss: np.ndarray, usable: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """Per beat ``j`` of the lead ``x``: whether its segment ``x[b - half : b + half]`` lies inside the record and
+    has no NaN (``usable[j]``), its deviations from its own mean (column ``dev[:, j]``) and their sum of
+    squares (``s_sss[j]``). The columns are filled together, row by row (one running sum per beat, each
+    in sample order), so the per-beat sums advance side by side instead of one long dependency chain each."""
+    n = x.shape[0]
+    n_beats = beats.shape[0]
+    seg_len = 2 * half
+    for j in range(n_beats):
+        b = beats[j]
+        ok = b - half >= 0 and b + half <= n
+        if ok:
+            seg = x[b - half : b + half]
+            for i in range(seg_len):
+                v = seg[i]
+                ok = ok and v == v
+                dev[i, j] = v
+        else:
+            for i in range(seg_len):
+                dev[i, j] = 0.0
+        usable[j] = ok
+    s_means = s_sss  # (the means first, then the sums of squares, in place)
+    s_means[:n_beats] = 0.0
     for i in range(seg_len):
-        v = y[b - half + i, lead]
-        if v != v:
-            return False
-    return True
+        row = dev[i]
+        for j in range(n_beats):
+            s_means[j] += row[j]
+    for j in range(n_beats):
+        s_means[j] /= seg_len
+    for i in range(seg_len):
+        row = dev[i]
+        for j in range(n_beats):
+            row[j] -= s_means[j]
+    s_sss[:n_beats] = 0.0
+    for i in range(seg_len):
+        row = dev[i]
+        for j in range(n_beats):
+            s_sss[j] += row[j] * row[j]
 
 
 @njit(cache=True)
@@ -541,8 +590,9 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
     Beats are segments ``y[b - half : b + half]`` around the QRS sample indices ``beats``
     (sorted, int64); beats whose segment leaves the record or holds NaN are skipped. A
     window needs at least 3 usable beats, otherwise its value is NaN (template-matching SQI,
-    Orphanidou et al., IEEE JBHI 19:832-838, 2015). Whether a beat is usable, its mean and its
-    sum of squared deviations are computed once per beat and lead, not once per window.
+    Orphanidou et al., IEEE JBHI 19:832-838, 2015). Whether a beat is usable, its deviations from its
+    mean and their sum of squares are computed once per beat and lead (:func:`_beat_segments`), not once per
+    window; a window's cross products run over its beats side by side (each sum in sample order).
     """
     n, n_leads = y.shape
     n_beats = beats.shape[0]
@@ -550,45 +600,33 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
     seg_len = 2 * half
     template = np.empty(seg_len)
     corrs = np.empty(n_beats)
+    cross = np.empty(n_beats)
     usable = np.empty(n_beats, dtype=np.bool_)
-    s_means = np.empty(n_beats)
     s_sss = np.empty(n_beats)
+    dev = np.empty((seg_len, n_beats))  # beat j's segment, less its mean, in column j
     for lead in range(n_leads):
-        for j in range(n_beats):
-            b = beats[j]
-            ok = _segment_usable(y, b, half, seg_len, lead)
-            usable[j] = ok
-            if not ok:
-                continue
-            s_mean = 0.0
-            for i in range(seg_len):
-                s_mean += y[b - half + i, lead]
-            s_mean /= seg_len
-            s_ss = 0.0
-            for i in range(seg_len):
-                d = y[b - half + i, lead] - s_mean
-                s_ss += d * d
-            s_means[j] = s_mean
-            s_sss[j] = s_ss
+        x = np.ascontiguousarray(y[:, lead])  # (a view when y has one lead)
+        _beat_segments(x, beats, half, dev, s_sss, usable)
         first = 0
         for k in range(n_windows):
             start = k * hop
             stop = min(start + win, n)
             while first < n_beats and beats[first] < start:
                 first += 1
-            # pass 1: template
-            template[:] = 0.0
+            last = first
             used = 0
-            j = first
-            while j < n_beats and beats[j] < stop:
-                if usable[j]:
-                    b = beats[j]
-                    for i in range(seg_len):
-                        template[i] += y[b - half + i, lead]
-                    used += 1
-                j += 1
+            while last < n_beats and beats[last] < stop:
+                used += usable[last]
+                last += 1
             if used < 3:
                 continue
+            # pass 1: template (the usable beats' mean, from their samples)
+            template[:] = 0.0
+            for j in range(first, last):
+                if usable[j]:
+                    seg = x[beats[j] - half : beats[j] + half]
+                    for i in range(seg_len):
+                        template[i] += seg[i]
             t_mean = 0.0
             for i in range(seg_len):
                 template[i] /= used
@@ -599,19 +637,18 @@ def template_correlation(y: np.ndarray, beats: np.ndarray, half: int, win: int, 
                 template[i] -= t_mean
                 t_ss += template[i] ** 2
             # pass 2: correlations
+            cross[first:last] = 0.0
+            for i in range(seg_len):
+                row = dev[i]
+                t = template[i]
+                for j in range(first, last):
+                    cross[j] += row[j] * t
             n_corr = 0
-            j = first
-            while j < n_beats and beats[j] < stop:
+            for j in range(first, last):
                 if usable[j]:
-                    b = beats[j]
-                    s_mean = s_means[j]
-                    cross = 0.0
-                    for i in range(seg_len):
-                        cross += (y[b - half + i, lead] - s_mean) * template[i]
                     denom = np.sqrt(s_sss[j] * t_ss)
-                    corrs[n_corr] = cross / denom if denom > 0 else 0.0
+                    corrs[n_corr] = cross[j] / denom if denom > 0 else 0.0
                     n_corr += 1
-                j += 1
             out[k, lead] = _median(corrs, n_corr)
     return out
 

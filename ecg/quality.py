@@ -383,32 +383,39 @@ def _assess(
     n_segments = -(-n_samples // hop)
     n_windows = max(1, -(-max(n_samples - win, 0) // hop) + 1) if n_samples else 0
     step_s = hop / fs_y  # the segment length actually used
-    (seg_levels, seg_off, lead_frac, rec_frac, lead_lv, rec_lv, lead_off_frac, sat_frac, rec_readable,
-     flagged) = qg.assess(
+    seg_levels, seg_off, fractions, codes = qg.assess(
         y, missing, flat, saturated, win, hop, n_windows, stride, smooth, beats, half, use_beats, params,
         n_segments, step_s, duration_s, acceptable_weight, min_readable_fraction,
     )
-    level = _LEVELS[rec_lv]
-    flagged = flagged.tolist()
+    fractions = fractions.tolist()
+    codes = codes.tolist()
+    rec_frac = fractions[3 * n_leads]
+    level = _LEVELS[codes[n_leads]]
+    flagged = codes[n_leads + 1 :]
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("quality: %s, %.1f %% readable", level.label, 100 * rec_frac)
     no_ranges = ((),) * n_leads
+    if flagged[0]:  # the segments where no lead is readable
+        rec_readable = (seg_levels > QualityLevel.UNREADABLE).any(axis=1)
+        unreadable_ranges = _ranges(runs_of(rec_readable, 0), step_s, duration_s)
+    else:
+        unreadable_ranges = ()
     return SignalQuality(
         level=level,
-        lead_levels=tuple([_LEVELS[v] for v in lead_lv.tolist()]),
+        lead_levels=tuple([_LEVELS[v] for v in codes[:n_leads]]),
         readable_fraction=rec_frac,
-        lead_readable_fraction=tuple(lead_frac.tolist()),
-        unreadable_ranges=_ranges(runs_of(rec_readable, 0), step_s, duration_s) if flagged[0] else (),
+        lead_readable_fraction=tuple(fractions[:n_leads]),
+        unreadable_ranges=unreadable_ranges,
         lead_unreadable_ranges=tuple([
             _ranges(runs_of(seg_levels[:, j], 0), step_s, duration_s) if flagged[1 + j] else ()
             for j in range(n_leads)
         ]) if any(flagged[1 : 1 + n_leads]) else no_ranges,
-        lead_off=tuple([f > 0.5 for f in lead_off_frac.tolist()]),
+        lead_off=tuple([f > 0.5 for f in fractions[n_leads : 2 * n_leads]]),
         lead_off_ranges=tuple([
             _ranges(runs_of(seg_off[:, j], 1), step_s, duration_s) if flagged[1 + n_leads + j] else ()
             for j in range(n_leads)
         ]) if any(flagged[1 + n_leads :]) else no_ranges,
-        saturated_fraction=tuple(sat_frac.tolist()),
+        saturated_fraction=tuple(fractions[2 * n_leads : 3 * n_leads]),
         segment_levels=seg_levels,
         step_s=float(step_s),
         duration_s=float(duration_s),

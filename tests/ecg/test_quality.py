@@ -241,6 +241,26 @@ def test_top_sum_matches_sorting(values: list[float], share: float) -> None:
     assert got == pytest.approx(np.sort(arr)[::-1][:k].sum(), rel=1e-12, abs=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_beats=st.integers(0, 12), half=st.integers(2, 9))
+def test_beat_segments_match_numpy(seed: int, n_beats: int, half: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(120)
+    x[rng.integers(0, 120, 2)] = np.nan
+    beats = np.sort(rng.integers(0, 120, n_beats)).astype(np.int64)
+    dev = np.empty((2 * half, n_beats))
+    s_sss = np.empty(n_beats)
+    usable = np.empty(n_beats, dtype=np.bool_)
+    qk._beat_segments(x, beats, half, dev, s_sss, usable)
+    for j, b in enumerate(beats):
+        seg = x[b - half : b + half] if b >= half else np.empty(0)
+        ok = seg.size == 2 * half and not np.isnan(seg).any()
+        assert usable[j] == ok
+        if ok:
+            np.testing.assert_allclose(dev[:, j], seg - seg.mean(), rtol=1e-12, atol=1e-12)
+            assert s_sss[j] == pytest.approx(((seg - seg.mean()) ** 2).sum(), rel=1e-12, abs=1e-12)
+
+
 def test_quiet_live_line_is_readable_but_a_flat_one_is_lead_off() -> None:
     """Asystole is a quiet, live line: readable; a disconnected electrode is exactly flat: lead off."""
     fs = 360.0
