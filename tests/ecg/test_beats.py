@@ -156,6 +156,22 @@ def test_aligned_correlation_matches_reference(beats, template, max_lag):
         assert abs(ref_corr(beat, template, int(lag), max_lag) - c) < 1e-9
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 70), st.integers(12, 30), st.integers(1, 5))
+def test_lag_roots_match_numpy(seed, n_beats, n, max_lag):
+    rng = np.random.default_rng(seed)
+    beats = rng.normal(size=(n_beats, n))
+    beats[::3, 2:] = 0.7  # constant parts (their correlation is 0): a zero root
+    m = n - 2 * max_lag
+    want = np.zeros((2 * max_lag + 1, n_beats))
+    for k, beat in enumerate(beats):
+        for l in range(2 * max_lag + 1):
+            part = beat[l : l + m]
+            da = ((part - part.mean()) ** 2).sum()
+            want[l, k] = np.sqrt(da) if da > 1e-9 * (beat * beat).sum() else 0.0
+    np.testing.assert_allclose(K.lag_roots(beats, max_lag), want, rtol=1e-9, atol=0.0)
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(0.3, 0.99), st.integers(1, 3), st.integers(1, 5))
 def test_cluster_beats_matches_reference(seed, threshold, max_lag, max_templates):
