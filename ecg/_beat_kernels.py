@@ -523,15 +523,40 @@ def _touch(x: np.ndarray, lo: int, hi: int) -> float:
 
 
 @numba.njit(cache=True)
+def _spiked(v: np.ndarray, stride: int, zero_nan: bool, min_mv: float, ratio: float) -> bool:
+    """Whether the flattened C-order ``(rows, stride)`` window ``v`` has a :func:`sharp_deflections` sample
+    (rows ``0 .. rows - 2``, any column): one unit-stride loop over rows and columns whose indices are loop
+    counters, provably non-negative, so that it vectorises (an index with an offset, or a 2-D index, brings
+    per-element wrap-around checks, done with gathers)."""
+    hit = False
+    v1 = v[stride:]
+    v2 = v[2 * stride :]
+    for q in range(v2.shape[0]):
+        x0 = v[q]
+        x1 = v1[q]
+        x2 = v2[q]
+        if zero_nan:
+            x0 = x0 if np.isfinite(x0) else 0.0
+            x1 = x1 if np.isfinite(x1) else 0.0
+            x2 = x2 if np.isfinite(x2) else 0.0
+        a = x1 - x0
+        b = x2 - x1
+        d2 = abs(b - a)
+        hit |= (d2 > min_mv) & (d2 > ratio * (abs(a) + abs(b)))
+    return hit
+
+
+@numba.njit(cache=True)
 def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero_nan: bool,
                  min_mv: float, ratio: float) -> np.ndarray:
     """Whether a :func:`sharp_deflections` sample lies in ``[idx - before, idx - after)`` of each beat.
 
-    Only the windows are scanned (not the whole record), without early exit so that the scan vectorises.
-    ``zero_nan``: non-finite samples count as 0; otherwise they make no deflection.
+    ``raw`` is C-contiguous. Only the windows are scanned (not the whole record), without early exit so that
+    the scan vectorises. ``zero_nan``: non-finite samples count as 0; otherwise they make no deflection.
     """
     n, n_leads = raw.shape
     ns = max(n - 2, 0)
+    flat = raw.reshape(n * n_leads)
     out = np.zeros(idx.shape[0], dtype=np.bool_)
     touched = 0.0
     for k in range(idx.shape[0]):
@@ -539,23 +564,8 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
             touched += _touch(raw, idx[k + _AHEAD] - before, idx[k + _AHEAD] - after + 2)
         lo = min(max(idx[k] - before, 0), ns)
         hi = min(max(idx[k] - after, 0), ns)
-        found = False
-        for j in range(n_leads):
-            hit = False
-            for i in range(lo, hi):
-                x0 = raw[i, j]
-                x1 = raw[i + 1, j]
-                x2 = raw[i + 2, j]
-                if zero_nan:
-                    x0 = x0 if np.isfinite(x0) else 0.0
-                    x1 = x1 if np.isfinite(x1) else 0.0
-                    x2 = x2 if np.isfinite(x2) else 0.0
-                a = x1 - x0
-                b = x2 - x1
-                d2 = abs(b - a)
-                hit |= (d2 > min_mv) & (d2 > ratio * (abs(a) + abs(b)))
-            found |= hit
-        out[k] = found
+        if hi > lo:
+            out[k] = _spiked(flat[lo * n_leads : (hi + 2) * n_leads], n_leads, zero_nan, min_mv, ratio)
     if touched == 1.2345e300:  # (never: keeps the prefetching loads alive)
         out[0] = not out[0]
     return out

@@ -372,16 +372,17 @@ def test_mitdb_119_bigeminy_ventricular_beats(shared_data):
 # --------------------------------------------------------------------------------- fused-kernel pieces
 
 
-@settings(max_examples=30, deadline=None)
-@given(arrays(np.float64, (80, 2), elements=st.floats(-2, 2)),
-       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True))
-def test_pacer_spikes_match_the_whole_record_scan(x, beats):
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.just(80), st.integers(1, 3)),
+              elements=st.floats(-2, 2) | st.just(np.nan)),
+       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True), st.booleans())
+def test_pacer_spikes_match_the_whole_record_scan(x, beats, zero_nan):
     idx = np.array(sorted(beats), dtype=np.int64)
-    sharp = ref_sharp(x, 0.25, 0.8)
+    sharp = ref_sharp(np.where(np.isfinite(x), x, 0.0) if zero_nan else x, 0.25, 0.8)  # (NaN compares False)
     cs = np.concatenate([[0], np.cumsum(sharp)])
     lo = np.clip(idx - 20, 0, sharp.size)
     hi = np.clip(idx - 2, 0, sharp.size)
-    np.testing.assert_array_equal(K.pacer_spikes(x, idx, 20, 2, False, 0.25, 0.8), (cs[hi] - cs[lo]) > 0)
+    np.testing.assert_array_equal(K.pacer_spikes(x, idx, 20, 2, zero_nan, 0.25, 0.8), (cs[hi] - cs[lo]) > 0)
 
 
 def test_sort_rows_sorts_every_column():
