@@ -479,9 +479,9 @@ def _width_samples(row: np.ndarray, n_leads: int, pre: int, max_gap: int, energy
     for t in range(w - 1):
         energy[t] = abs(row[t + 1] - row[t])
     for lead in range(1, n_leads):
-        base = lead * w
+        part = row[lead * w : (lead + 1) * w]  # (loop-counter indices: no per-element wrap-around checks)
         for t in range(w - 1):
-            energy[t] += abs(row[base + t + 1] - row[base + t])
+            energy[t] += abs(part[t + 1] - part[t])
     on, off = _extent_row(energy[: w - 1], pre, 0.2, max_gap)
     return off - on + 1
 
