@@ -19,6 +19,7 @@ __all__ = [
     "cluster_beats",
     "aligned_correlation",
     "correlate_block",
+    "lag_roots",
     "qrs_extent",
     "sharp_deflections",
     "beat_windows",
@@ -33,21 +34,7 @@ __all__ = [
 
 
 _FEW_TEMPLATES = 6  # up to this many templates, score them one by one; beyond, all in one vectorised pass
-
-
-@numba.njit(cache=True)
-def _prefix(beat: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> None:
-    """Prefix sums of ``beat`` and of its squares (``s1[0] = s2[0] = 0``)."""
-    a = 0.0
-    b = 0.0
-    s1[0] = 0.0
-    s2[0] = 0.0
-    for i in range(beat.shape[0]):
-        v = beat[i]
-        a += v
-        b += v * v
-        s1[i + 1] = a
-        s2[i + 1] = b
+_BLOCK = 64  # beats per transposed block of the vectorised passes (:func:`lag_roots`, :func:`_aligned`)
 
 
 @numba.njit(cache=True)
@@ -69,26 +56,200 @@ def _center(template: np.ndarray, core: int, tc: np.ndarray) -> tuple[float, flo
 
 
 @numba.njit(cache=True)
-def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best Pearson correlation of every beat with ``template`` over lags ``-max_lag..max_lag``.
+def _transpose(win: np.ndarray, k0: int, nb: int, wt: np.ndarray) -> None:
+    """``wt[:, :nb]`` = the rows ``win[k0 : k0 + nb]`` as columns."""
+    for b in range(nb):
+        row = win[k0 + b]
+        for i in range(win.shape[1]):
+            wt[i, b] = row[i]
 
-    ``beats`` is ``(n_beats, n)``, ``template`` is ``(n,)``; the central ``n - 2*max_lag`` samples are compared.
-    Returns ``(corr, lag)``.
-    """
+
+@numba.njit(cache=True)
+def _block_roots(wt: np.ndarray, nb: int, max_lag: int, s1: np.ndarray, s2: np.ndarray, roots: np.ndarray,
+                 k0: int) -> None:
+    """:func:`lag_roots` of the ``nb`` beats transposed into ``wt`` (columns ``k0 ..`` of ``roots``), vectorised
+    across the beats; each beat's prefix sums of values and squares run in index order."""
+    n = wt.shape[0]
+    m = n - 2 * max_lag
+    for b in range(nb):
+        s1[0, b] = 0.0
+        s2[0, b] = 0.0
+    for i in range(n):
+        r = wt[i]
+        p1 = s1[i]
+        p2 = s2[i]
+        q1 = s1[i + 1]
+        q2 = s2[i + 1]
+        for b in range(nb):
+            v = r[b]
+            q1[b] = p1[b] + v
+            q2[b] = p2[b] + v * v
+    for l in range(2 * max_lag + 1):
+        out = roots[l, k0 : k0 + nb]
+        if m <= 0:
+            out[:] = 0.0
+            continue
+        a1 = s1[l]
+        b1 = s1[l + m]
+        a2 = s2[l]
+        b2 = s2[l + m]
+        e = s2[n]
+        for b in range(nb):
+            sa = b1[b] - a1[b]
+            da = (b2[b] - a2[b]) - sa * sa / m
+            out[b] = 0.0 if (da <= 1e-12 * e[b] or da <= 0.0) else np.sqrt(da)
+
+
+@numba.njit(cache=True)
+def lag_roots(beats: np.ndarray, max_lag: int) -> np.ndarray:
+    """``(2 * max_lag + 1, n_beats)``: for every lag ``l - max_lag`` and beat, the square root of the centred
+    sum of squares of ``beat[l : l + n - 2 * max_lag]``, the beat's half of every Pearson denominator; 0 where
+    that part is (numerically) constant, i.e. below the prefix sums' rounding floor, which scales with the
+    energy of the whole beat, not only of the part (such a part has no shape and correlation 0)."""
+    n_beats, n = beats.shape
+    roots = np.empty((2 * max_lag + 1, n_beats))
+    width = min(_BLOCK, n_beats)
+    wt = np.empty((n, width))
+    s1 = np.empty((n + 1, width))
+    s2 = np.empty((n + 1, width))
+    for k0 in range(0, n_beats, _BLOCK):
+        nb = min(_BLOCK, n_beats - k0)
+        _transpose(beats, k0, nb, wt)
+        _block_roots(wt, nb, max_lag, s1, s2, roots, k0)
+    return roots
+
+
+@numba.njit(cache=True)
+def _template_norm(t_ss: float, t_energy: float) -> float:
+    """The template's half of the Pearson denominators (``sqrt(t_ss)``), or 0 for a (numerically) constant
+    template (centred SS ``t_ss`` at most 1e-12 of its ``t_energy``): it correlates 0 with everything."""
+    return 0.0 if (t_ss <= 1e-12 * t_energy or t_ss <= 0.0) else np.sqrt(t_ss)
+
+
+@numba.njit(cache=True)
+def _aligned(beats: np.ndarray, roots: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`aligned_correlation` given the beats' :func:`lag_roots` (or, when ``roots`` has no column,
+    computing them block by block on the way)."""
     n_beats, n = beats.shape
     corr = np.empty(n_beats)
     lags = np.zeros(n_beats, dtype=np.int64)
     m = max(n - 2 * max_lag, 0)
     tc = np.zeros(m)
     ss, energy = _center(template, max_lag, tc) if m > 0 else (0.0, 0.0)
-    block = 64
-    wt = np.empty((n, block))
-    s1 = np.empty((n + 1, block))
-    s2 = np.empty((n + 1, block))
-    acc = np.empty((2 * max_lag + 1, block))
-    for k0 in range(0, n_beats, block):
-        correlate_block(beats, k0, min(block, n_beats - k0), tc, ss, energy, max_lag, wt, s1, s2, acc, corr, lags)
+    t_root = _template_norm(ss, energy)
+    have = roots.shape[1] == n_beats
+    own = roots if have else np.empty((2 * max_lag + 1, n_beats))
+    width = min(_BLOCK, n_beats)
+    wt = np.empty((n, width))
+    s1 = np.empty((0 if have else n + 1, width))
+    s2 = np.empty((0 if have else n + 1, width))
+    acc = np.empty((2 * max_lag + 1, width))
+    for k0 in range(0, n_beats, _BLOCK):
+        nb = min(_BLOCK, n_beats - k0)
+        _transpose(beats, k0, nb, wt)
+        if not have:
+            _block_roots(wt, nb, max_lag, s1, s2, own, k0)
+        correlate_block(wt, nb, tc, t_root, max_lag, acc, own, k0, corr, lags)
     return corr, lags
+
+
+@numba.njit(cache=True)
+def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best Pearson correlation of every beat with ``template`` over lags ``-max_lag..max_lag``.
+
+    ``beats`` is ``(n_beats, n)``, ``template`` is ``(n,)``; the central ``n - 2*max_lag`` samples are compared.
+    Returns ``(corr, lag)``.
+    """
+    return _aligned(beats, np.empty((2 * max_lag + 1, 0)), template, max_lag)
+
+
+@numba.njit(cache=True)
+def _cluster(
+    beats: np.ndarray, roots: np.ndarray, threshold: float, max_lag: int, max_templates: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cluster_beats` given the beats' :func:`lag_roots`."""
+    n_beats, n = beats.shape
+    templates = np.zeros((max_templates, n))
+    counts = np.zeros(max_templates, dtype=np.int64)
+    labels = np.empty(n_beats, dtype=np.int64)
+    m = max(n - 2 * max_lag, 0)
+    n_lags = 2 * max_lag + 1
+    centred = np.zeros((max_templates, m))  # centred central parts of the templates, kept up to date
+    centred_t = np.zeros((m, max_templates))  # the same, transposed: one pass scores every template
+    stale = np.zeros(max_templates, dtype=np.bool_)  # centred_t column out of date
+    acc = np.zeros((n_lags, max_templates))
+    t_root = np.zeros(max_templates)  # :func:`_template_norm` of every template
+    cross = np.empty(n_lags)
+    n_templates = 0
+    last_j = -1
+    for k in range(n_beats):
+        beat = beats[k]
+        root = roots[:, k]
+        best = -2.0
+        best_j = -1
+        best_lag = 0
+        if last_j >= 0:  # most beats match the template of the beat before: try it first
+            _cross_lags(beat, centred[last_j], n_lags, cross)
+            best, best_lag = _pick_lag(cross, root, t_root[last_j], max_lag)
+            best_j = last_j
+        if best < threshold and n_templates <= _FEW_TEMPLATES:
+            for j in range(n_templates):
+                if j == last_j:
+                    continue
+                _cross_lags(beat, centred[j], n_lags, cross)
+                c, c_lag = _pick_lag(cross, root, t_root[j], max_lag)
+                if c > best:
+                    best = c
+                    best_j = j
+                    best_lag = c_lag
+        elif best < threshold:
+            # cross products with every template at every lag; each sum runs in index order, as in
+            # _cross_lags, but the templates share the pass (contiguous, vectorised)
+            nt = n_templates
+            for j in range(nt):  # refresh the transposed copies of the templates changed since the last pass
+                if stale[j]:
+                    for i in range(m):
+                        centred_t[i, j] = centred[j, i]
+                    stale[j] = False
+            for l in range(n_lags):
+                for j in range(nt):
+                    acc[l, j] = 0.0
+            for i in range(m):  # index-outer: each template row is loaded once for all lags
+                tr = centred_t[i]
+                for l in range(n_lags):
+                    v = beat[l + i]
+                    row = acc[l]
+                    for j in range(nt):
+                        row[j] += v * tr[j]
+            for j in range(nt):
+                if j == last_j:
+                    continue
+                for l in range(n_lags):
+                    cross[l] = acc[l, j]
+                c, c_lag = _pick_lag(cross, root, t_root[j], max_lag)
+                if c > best:
+                    best = c
+                    best_j = j
+                    best_lag = c_lag
+        if best >= threshold or (n_templates == max_templates and best_j >= 0):
+            j = best_j
+            counts[j] += 1
+            w = 1.0 / min(counts[j], 32)
+            for i in range(max_lag, n - max_lag):
+                templates[j, i] += w * (beat[i + best_lag] - templates[j, i])
+        else:
+            j = n_templates
+            n_templates += 1
+            for i in range(n):
+                templates[j, i] = beat[i]
+            counts[j] = 1
+        labels[k] = j
+        last_j = j
+        if m > 0:
+            ss, energy = _center(templates[j], max_lag, centred[j])
+            t_root[j] = _template_norm(ss, energy)
+            stale[j] = True
+    return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
 
 
 @numba.njit(cache=True)
@@ -104,90 +265,7 @@ def cluster_beats(
     Returns ``(labels, counts, templates)``: the cluster of every beat, the member count of every
     cluster and the ``(n_clusters, n)`` templates.
     """
-    n_beats, n = beats.shape
-    templates = np.zeros((max_templates, n))
-    counts = np.zeros(max_templates, dtype=np.int64)
-    labels = np.empty(n_beats, dtype=np.int64)
-    m = max(n - 2 * max_lag, 0)
-    centred = np.zeros((max_templates, m))  # centred central parts of the templates, kept up to date
-    centred_t = np.zeros((m, max_templates))  # the same, transposed: one pass scores every template
-    stale = np.zeros(max_templates, dtype=np.bool_)  # centred_t column out of date
-    acc = np.zeros((2 * max_lag + 1, max_templates))
-    t_ss = np.zeros(max_templates)
-    t_energy = np.zeros(max_templates)
-    s1 = np.empty(n + 1)
-    s2 = np.empty(n + 1)
-    cross = np.empty(2 * max_lag + 1)
-    n_templates = 0
-    last_j = -1
-    for k in range(n_beats):
-        beat = beats[k]
-        _prefix(beat, s1, s2)
-        best = -2.0
-        best_j = -1
-        best_lag = 0
-        if last_j >= 0:  # most beats match the template of the beat before: try it first
-            best, best_lag = _best_lag(beat, s1, s2, centred[last_j], t_ss[last_j], t_energy[last_j], max_lag, cross)
-            best_j = last_j
-        if best < threshold and n_templates <= _FEW_TEMPLATES:
-            for j in range(n_templates):
-                if j == last_j:
-                    continue
-                c, c_lag = _best_lag(beat, s1, s2, centred[j], t_ss[j], t_energy[j], max_lag, cross)
-                if c > best:
-                    best = c
-                    best_j = j
-                    best_lag = c_lag
-        elif best < threshold:
-            # cross products with every template at every lag; each sum runs in index order, as in
-            # _cross_lags, but the templates share the pass (contiguous, vectorised)
-            nt = n_templates
-            for j in range(nt):  # refresh the transposed copies of the templates changed since the last pass
-                if stale[j]:
-                    for i in range(m):
-                        centred_t[i, j] = centred[j, i]
-                    stale[j] = False
-            n_lags = 2 * max_lag + 1
-            for l in range(n_lags):
-                for j in range(nt):
-                    acc[l, j] = 0.0
-            for i in range(m):  # index-outer: each template row is loaded once for all lags
-                tr = centred_t[i]
-                for l in range(n_lags):
-                    v = beat[l + i]
-                    row = acc[l]
-                    for j in range(nt):
-                        row[j] += v * tr[j]
-            for j in range(nt):
-                if j == last_j:
-                    continue
-                for l in range(2 * max_lag + 1):
-                    cross[l] = acc[l, j]
-                c, c_lag = _pick_lag(cross, s1, s2, m, t_ss[j], t_energy[j], max_lag)
-                if c > best:
-                    best = c
-                    best_j = j
-                    best_lag = c_lag
-        if best >= threshold or (n_templates == max_templates and best_j >= 0):
-            j = best_j
-            counts[j] += 1
-            w = 1.0 / min(counts[j], 32)
-            for i in range(max_lag, n - max_lag):
-                templates[j, i] += w * (beat[i + best_lag] - templates[j, i])
-            labels[k] = j
-            last_j = j
-        else:
-            j = n_templates
-            n_templates += 1
-            for i in range(n):
-                templates[j, i] = beat[i]
-            counts[j] = 1
-            labels[k] = j
-            last_j = j
-        if m > 0:
-            t_ss[j], t_energy[j] = _center(templates[j], max_lag, centred[j])
-            stale[j] = True
-    return labels, counts[:n_templates].copy(), templates[:n_templates].copy()
+    return _cluster(beats, lag_roots(beats, max_lag), threshold, max_lag, max_templates)
 
 
 @numba.njit(cache=True)
@@ -283,43 +361,47 @@ def running_median(x: np.ndarray, half: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _cross_lags(beat: np.ndarray, tc: np.ndarray, lo0: int, n_lags: int, out: np.ndarray) -> None:
-    """``out[l] = sum_i beat[lo0 + l + i] * tc[i]`` for ``l < n_lags``, each summed in index order (the
-    lags' independent sums overlap in the CPU; explicit multi-lag accumulators were slower)."""
+def _cross_lags(beat: np.ndarray, tc: np.ndarray, n_lags: int, out: np.ndarray) -> None:
+    """``out[l] = sum_i beat[l + i] * tc[i]`` for ``l < n_lags``, each summed in index order; four lags share
+    a pass, in four register accumulators (independent sums, so they overlap in the CPU)."""
     m = tc.shape[0]
-    for l in range(n_lags):
-        acc = 0.0
-        p = lo0 + l
+    l = 0
+    while l + 4 <= n_lags:
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
         for i in range(m):
-            acc += beat[p + i] * tc[i]
-        out[l] = acc
+            t = tc[i]
+            p = l + i
+            a0 += beat[p] * t
+            a1 += beat[p + 1] * t
+            a2 += beat[p + 2] * t
+            a3 += beat[p + 3] * t
+        out[l] = a0
+        out[l + 1] = a1
+        out[l + 2] = a2
+        out[l + 3] = a3
+        l += 4
+    for r in range(l, n_lags):
+        a = 0.0
+        for i in range(m):
+            a += beat[r + i] * tc[i]
+        out[r] = a
 
 
 @numba.njit(cache=True)
-def _pick_lag(
-    cross: np.ndarray, s1: np.ndarray, s2: np.ndarray, n: int, t_ss: float, t_energy: float, max_lag: int
-) -> tuple[float, int]:
+def _pick_lag(cross: np.ndarray, roots: np.ndarray, t_root: float, max_lag: int) -> tuple[float, int]:
     """Best Pearson correlation over lags ``-max_lag..max_lag`` (first best on ties) and its lag, from the
-    cross products ``cross[lag + max_lag]`` of the beat with the ``n``-sample centred template and the
-    beat's prefix sums ``s1``, ``s2`` (:func:`_prefix`): one dot product per lag.
-
-    The beat part is ``beat[max_lag + lag :][:n]``; a (numerically) constant part has no shape and
-    correlation 0: flat when its variance is below the prefix sums' rounding floor, which scales with
-    the energy of the whole beat (``s2[-1]``), not only of the part.
-    """
-    flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
-    floor = 1e-12 * s2[s2.shape[0] - 1]
+    cross products ``cross[lag + max_lag]`` of the beat with the centred template, the beat's
+    :func:`lag_roots` and the template's :func:`_template_norm`: one division per lag by a product of roots
+    (the product of the sums of squares may underflow to 0); a zero root, of a constant beat part or
+    template, gives correlation 0."""
     best = -2.0
     best_lag = 0
     for l in range(2 * max_lag + 1):
-        lo = l  # = core + lag with core = max_lag, lag = l - max_lag
-        sa = s1[lo + n] - s1[lo]
-        ea = s2[lo + n] - s2[lo]
-        da = ea - sa * sa / n
-        c = 0.0
-        if not (da <= floor or flat_t or da <= 0.0):
-            den = np.sqrt(da) * np.sqrt(t_ss)  # product of roots: da * t_ss may underflow to 0
-            c = cross[l] / den if den > 0.0 else 0.0
+        den = roots[l] * t_root
+        c = cross[l] / den if den > 0.0 else 0.0
         if c > best:
             best = c
             best_lag = l - max_lag
@@ -327,43 +409,14 @@ def _pick_lag(
 
 
 @numba.njit(cache=True)
-def _best_lag(
-    beat: np.ndarray, s1: np.ndarray, s2: np.ndarray, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
-    cross: np.ndarray,
-) -> tuple[float, int]:
-    """:func:`_pick_lag` of ``beat`` against the centred template ``tc``."""
-    _cross_lags(beat, tc, 0, 2 * max_lag + 1, cross)
-    return _pick_lag(cross, s1, s2, tc.shape[0], t_ss, t_energy, max_lag)
-
-
-@numba.njit(cache=True)
-def correlate_block(win: np.ndarray, k0: int, nb: int, tc: np.ndarray, t_ss: float, t_energy: float, max_lag: int,
-                    wt: np.ndarray, s1: np.ndarray, s2: np.ndarray, acc: np.ndarray, corr: np.ndarray,
-                    lags: np.ndarray) -> None:
-    """:func:`aligned_correlation` of the beats ``win[k0 : k0 + nb]`` (``nb <= wt.shape[1]``), vectorised across
-    the beats: the windows are transposed into ``wt`` and every prefix sum and cross product runs over a row
-    of beats at once. Each beat's sums keep the index order of :func:`_prefix` / :func:`_cross_lags`, so the
-    values are bit-identical to theirs."""
-    n = win.shape[1]
+def correlate_block(wt: np.ndarray, nb: int, tc: np.ndarray, t_root: float, max_lag: int, acc: np.ndarray,
+                    roots: np.ndarray, k0: int, corr: np.ndarray, lags: np.ndarray) -> None:
+    """:func:`aligned_correlation` of the ``nb`` beats ``k0 ..`` transposed into ``wt`` (:func:`_transpose`),
+    vectorised across the beats: every cross product runs over a row of beats at once, each beat's sum in the
+    index order of :func:`_cross_lags`, so the values are bit-identical to its. ``roots``: the beats'
+    :func:`lag_roots`; ``t_root``: the template's :func:`_template_norm`."""
     m = tc.shape[0]
     n_lags = 2 * max_lag + 1
-    for b in range(nb):
-        row = win[k0 + b]
-        for i in range(n):
-            wt[i, b] = row[i]
-    for b in range(nb):
-        s1[0, b] = 0.0
-        s2[0, b] = 0.0
-    for i in range(n):
-        r = wt[i]
-        p1 = s1[i]
-        p2 = s2[i]
-        q1 = s1[i + 1]
-        q2 = s2[i + 1]
-        for b in range(nb):
-            v = r[b]
-            q1[b] = p1[b] + v
-            q2[b] = p2[b] + v * v
     for l in range(n_lags):
         a = acc[l]
         for b in range(nb):
@@ -373,22 +426,19 @@ def correlate_block(win: np.ndarray, k0: int, nb: int, tc: np.ndarray, t_ss: flo
             r = wt[l + i]
             for b in range(nb):
                 a[b] += r[b] * t
-    flat_t = t_ss <= 1e-12 * t_energy or t_ss <= 0.0
-    for b in range(nb):
-        corr[k0 + b] = -2.0
-        lags[k0 + b] = 0
-    for l in range(n_lags):
+    best = corr[k0 : k0 + nb]
+    best_lag = lags[k0 : k0 + nb]
+    best[:] = -2.0
+    best_lag[:] = 0
+    for l in range(n_lags):  # :func:`_pick_lag`, vectorised across the beats
+        a = acc[l]
+        r = roots[l, k0 : k0 + nb]
         for b in range(nb):
-            sa = s1[l + m, b] - s1[l, b]
-            ea = s2[l + m, b] - s2[l, b]
-            da = ea - sa * sa / m
-            c = 0.0
-            if not (da <= 1e-12 * s2[n, b] or flat_t or da <= 0.0):
-                den = np.sqrt(da) * np.sqrt(t_ss)
-                c = acc[l, b] / den if den > 0.0 else 0.0
-            if c > corr[k0 + b]:
-                corr[k0 + b] = c
-                lags[k0 + b] = l - max_lag
+            den = r[b] * t_root
+            c = a[b] / den if den > 0.0 else 0.0
+            if c > best[b]:
+                best[b] = c
+                best_lag[b] = l - max_lag
 
 
 @numba.njit(cache=True)
@@ -429,9 +479,9 @@ def _width_samples(row: np.ndarray, n_leads: int, pre: int, max_gap: int, energy
     for t in range(w - 1):
         energy[t] = abs(row[t + 1] - row[t])
     for lead in range(1, n_leads):
-        base = lead * w
+        part = row[lead * w : (lead + 1) * w]  # (loop-counter indices: no per-element wrap-around checks)
         for t in range(w - 1):
-            energy[t] += abs(row[base + t + 1] - row[base + t])
+            energy[t] += abs(part[t + 1] - part[t])
     on, off = _extent_row(energy[: w - 1], pre, 0.2, max_gap)
     return off - on + 1
 
@@ -473,15 +523,40 @@ def _touch(x: np.ndarray, lo: int, hi: int) -> float:
 
 
 @numba.njit(cache=True)
+def _spiked(v: np.ndarray, stride: int, zero_nan: bool, min_mv: float, ratio: float) -> bool:
+    """Whether the flattened C-order ``(rows, stride)`` window ``v`` has a :func:`sharp_deflections` sample
+    (rows ``0 .. rows - 2``, any column): one unit-stride loop over rows and columns whose indices are loop
+    counters, provably non-negative, so that it vectorises (an index with an offset, or a 2-D index, brings
+    per-element wrap-around checks, done with gathers)."""
+    hit = False
+    v1 = v[stride:]
+    v2 = v[2 * stride :]
+    for q in range(v2.shape[0]):
+        x0 = v[q]
+        x1 = v1[q]
+        x2 = v2[q]
+        if zero_nan:
+            x0 = x0 if np.isfinite(x0) else 0.0
+            x1 = x1 if np.isfinite(x1) else 0.0
+            x2 = x2 if np.isfinite(x2) else 0.0
+        a = x1 - x0
+        b = x2 - x1
+        d2 = abs(b - a)
+        hit |= (d2 > min_mv) & (d2 > ratio * (abs(a) + abs(b)))
+    return hit
+
+
+@numba.njit(cache=True)
 def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero_nan: bool,
                  min_mv: float, ratio: float) -> np.ndarray:
     """Whether a :func:`sharp_deflections` sample lies in ``[idx - before, idx - after)`` of each beat.
 
-    Only the windows are scanned (not the whole record), without early exit so that the scan vectorises.
-    ``zero_nan``: non-finite samples count as 0; otherwise they make no deflection.
+    ``raw`` is C-contiguous. Only the windows are scanned (not the whole record), without early exit so that
+    the scan vectorises. ``zero_nan``: non-finite samples count as 0; otherwise they make no deflection.
     """
     n, n_leads = raw.shape
     ns = max(n - 2, 0)
+    flat = raw.reshape(n * n_leads)
     out = np.zeros(idx.shape[0], dtype=np.bool_)
     touched = 0.0
     for k in range(idx.shape[0]):
@@ -489,23 +564,8 @@ def pacer_spikes(raw: np.ndarray, idx: np.ndarray, before: int, after: int, zero
             touched += _touch(raw, idx[k + _AHEAD] - before, idx[k + _AHEAD] - after + 2)
         lo = min(max(idx[k] - before, 0), ns)
         hi = min(max(idx[k] - after, 0), ns)
-        found = False
-        for j in range(n_leads):
-            hit = False
-            for i in range(lo, hi):
-                x0 = raw[i, j]
-                x1 = raw[i + 1, j]
-                x2 = raw[i + 2, j]
-                if zero_nan:
-                    x0 = x0 if np.isfinite(x0) else 0.0
-                    x1 = x1 if np.isfinite(x1) else 0.0
-                    x2 = x2 if np.isfinite(x2) else 0.0
-                a = x1 - x0
-                b = x2 - x1
-                d2 = abs(b - a)
-                hit |= (d2 > min_mv) & (d2 > ratio * (abs(a) + abs(b)))
-            found |= hit
-        out[k] = found
+        if hi > lo:
+            out[k] = _spiked(flat[lo * n_leads : (hi + 2) * n_leads], n_leads, zero_nan, min_mv, ratio)
     if touched == 1.2345e300:  # (never: keeps the prefetching loads alive)
         out[0] = not out[0]
     return out
@@ -641,7 +701,8 @@ def classify(
     if touched == 1.2345e300:  # (never: keeps the prefetching loads alive)
         win[0, 0] = 0.0
 
-    labels_c, counts, templates = cluster_beats(win, threshold, lag, max_templates)
+    roots = lag_roots(win, lag)  # the beats' halves of every correlation's denominator, shared by both passes
+    labels_c, counts, templates = _cluster(win, roots, threshold, lag, max_templates)
     n_t = counts.shape[0]
     energy = np.empty(max(w - 1, 1))
     t_width = np.empty(n_t)
@@ -694,7 +755,7 @@ def classify(
             if score_dom > 0.01:
                 dom = alt
     dom_t = templates[dom]
-    corr = aligned_correlation(win, dom_t, lag)[0]
+    corr = _aligned(win, roots, dom_t, lag)[0]
     lo_c, hi_c = lag, n - lag
     dom_ptp = 0.0
     if hi_c > lo_c:

@@ -156,6 +156,24 @@ def test_aligned_correlation_matches_reference(beats, template, max_lag):
         assert abs(ref_corr(beat, template, int(lag), max_lag) - c) < 1e-9
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 70), st.integers(12, 30), st.integers(1, 5))
+def test_lag_roots_match_numpy(seed, n_beats, n, max_lag):
+    rng = np.random.default_rng(seed)
+    beats = rng.normal(size=(n_beats, n))
+    beats[::3, 2:] = 0.7  # constant parts (their correlation is 0): a zero root
+    m = n - 2 * max_lag
+    want = np.zeros((2 * max_lag + 1, n_beats))
+    for k, beat in enumerate(beats):
+        for l in range(2 * max_lag + 1):
+            part = beat[l : l + m]
+            da = ((part - part.mean()) ** 2).sum()
+            want[l, k] = np.sqrt(da) if da > 1e-9 * (beat * beat).sum() else 0.0
+    # squares compared: the prefix sums' cancellation error scales with the beat's energy, not the part's
+    tol = 1e-10 * (beats * beats).sum(axis=1).max()
+    np.testing.assert_allclose(K.lag_roots(beats, max_lag) ** 2, want**2, rtol=1e-9, atol=tol)
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(0.3, 0.99), st.integers(1, 3), st.integers(1, 5))
 def test_cluster_beats_matches_reference(seed, threshold, max_lag, max_templates):
@@ -356,16 +374,17 @@ def test_mitdb_119_bigeminy_ventricular_beats(shared_data):
 # --------------------------------------------------------------------------------- fused-kernel pieces
 
 
-@settings(max_examples=30, deadline=None)
-@given(arrays(np.float64, (80, 2), elements=st.floats(-2, 2)),
-       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True))
-def test_pacer_spikes_match_the_whole_record_scan(x, beats):
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.just(80), st.integers(1, 3)),
+              elements=st.floats(-2, 2) | st.just(np.nan)),
+       st.lists(st.integers(0, 79), min_size=1, max_size=8, unique=True), st.booleans())
+def test_pacer_spikes_match_the_whole_record_scan(x, beats, zero_nan):
     idx = np.array(sorted(beats), dtype=np.int64)
-    sharp = ref_sharp(x, 0.25, 0.8)
+    sharp = ref_sharp(np.where(np.isfinite(x), x, 0.0) if zero_nan else x, 0.25, 0.8)  # (NaN compares False)
     cs = np.concatenate([[0], np.cumsum(sharp)])
     lo = np.clip(idx - 20, 0, sharp.size)
     hi = np.clip(idx - 2, 0, sharp.size)
-    np.testing.assert_array_equal(K.pacer_spikes(x, idx, 20, 2, False, 0.25, 0.8), (cs[hi] - cs[lo]) > 0)
+    np.testing.assert_array_equal(K.pacer_spikes(x, idx, 20, 2, zero_nan, 0.25, 0.8), (cs[hi] - cs[lo]) > 0)
 
 
 def test_sort_rows_sorts_every_column():
