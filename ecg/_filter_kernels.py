@@ -226,6 +226,43 @@ def _padded_sections(sos: np.ndarray, zi: np.ndarray) -> tuple[np.ndarray, np.nd
     return c, z
 
 
+@njit(cache=True, inline="always")
+def _coefficients4(c: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    """The ``(b0, b1, b2, a1, a2)`` of each of the four sections of ``c``, as one tuple (kept in registers)."""
+    return (c[0, 0], c[0, 1], c[0, 2], c[0, 4], c[0, 5], c[1, 0], c[1, 1], c[1, 2], c[1, 4], c[1, 5],
+            c[2, 0], c[2, 1], c[2, 2], c[2, 4], c[2, 5], c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5])
+
+
+@njit(cache=True, inline="always")
+def _steady4(z: np.ndarray, v: float) -> tuple:  # pragma: no cover - compiled
+    """The four sections' state ``(p0, q0, ..., p3, q3)`` in the steady state of a constant input ``v``."""
+    return (z[0, 0] * v, z[0, 1] * v, z[1, 0] * v, z[1, 1] * v, z[2, 0] * v, z[2, 1] * v, z[3, 0] * v, z[3, 1] * v)
+
+
+@njit(cache=True, inline="always")
+def _step4(v: float, coef: tuple, st: tuple) -> tuple[float, tuple]:  # pragma: no cover - compiled
+    """One sample ``v`` through the four sections (coefficients ``coef`` of :func:`_coefficients4`, state ``st``):
+    the output and the new state. Transposed direct form II, the operations of :func:`_cascade_run` in order."""
+    b00, b01, b02, a01, a02, b10, b11, b12, a11, a12, b20, b21, b22, a21, a22, b30, b31, b32, a31, a32 = coef
+    p0, q0, p1, q1, p2, q2, p3, q3 = st
+    o = b00 * v + p0
+    p0 = b01 * v - a01 * o + q0
+    q0 = b02 * v - a02 * o
+    v = o
+    o = b10 * v + p1
+    p1 = b11 * v - a11 * o + q1
+    q1 = b12 * v - a12 * o
+    v = o
+    o = b20 * v + p2
+    p2 = b21 * v - a21 * o + q2
+    q2 = b22 * v - a22 * o
+    v = o
+    o = b30 * v + p3
+    p3 = b31 * v - a31 * o + q3
+    q3 = b32 * v - a32 * o
+    return o, (p0, q0, p1, q1, p2, q2, p3, q3)
+
+
 @njit(cache=True)
 def _cascade_run4(src: np.ndarray, dst: np.ndarray, j: int, first: int, end: int, step: int,
                   c: np.ndarray, zi: np.ndarray) -> int:  # pragma: no cover - compiled
@@ -235,39 +272,14 @@ def _cascade_run4(src: np.ndarray, dst: np.ndarray, j: int, first: int, end: int
 
     Transposed direct form II, the same operations in the same order as the generic path.
     """
-    v = src[first, j]
-    p0 = zi[0, 0] * v
-    q0 = zi[0, 1] * v
-    p1 = zi[1, 0] * v
-    q1 = zi[1, 1] * v
-    p2 = zi[2, 0] * v
-    q2 = zi[2, 1] * v
-    p3 = zi[3, 0] * v
-    q3 = zi[3, 1] * v
-    b00, b01, b02, a01, a02 = c[0, 0], c[0, 1], c[0, 2], c[0, 4], c[0, 5]
-    b10, b11, b12, a11, a12 = c[1, 0], c[1, 1], c[1, 2], c[1, 4], c[1, 5]
-    b20, b21, b22, a21, a22 = c[2, 0], c[2, 1], c[2, 2], c[2, 4], c[2, 5]
-    b30, b31, b32, a31, a32 = c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5]
+    st = _steady4(zi, src[first, j])
+    coef = _coefficients4(c)
     k = first
     while k != end:
         v = src[k, j]
         if v != v:
             break
-        o = b00 * v + p0
-        p0 = b01 * v - a01 * o + q0
-        q0 = b02 * v - a02 * o
-        v = o
-        o = b10 * v + p1
-        p1 = b11 * v - a11 * o + q1
-        q1 = b12 * v - a12 * o
-        v = o
-        o = b20 * v + p2
-        p2 = b21 * v - a21 * o + q2
-        q2 = b22 * v - a22 * o
-        v = o
-        o = b30 * v + p3
-        p3 = b31 * v - a31 * o + q3
-        q3 = b32 * v - a32 * o
+        o, st = _step4(v, coef, st)
         dst[k, j] = o
         k += step
     return k
@@ -367,11 +379,8 @@ def _lead_pass(
     eq_run = 0
     prev = np.nan
     n_runs = 0
-    b00, b01, b02, a01, a02 = c[0, 0], c[0, 1], c[0, 2], c[0, 4], c[0, 5]
-    b10, b11, b12, a11, a12 = c[1, 0], c[1, 1], c[1, 2], c[1, 4], c[1, 5]
-    b20, b21, b22, a21, a22 = c[2, 0], c[2, 1], c[2, 2], c[2, 4], c[2, 5]
-    b30, b31, b32, a31, a32 = c[3, 0], c[3, 1], c[3, 2], c[3, 4], c[3, 5]
-    p0 = q0 = p1 = q1 = p2 = q2 = p3 = q3 = 0.0
+    coef = _coefficients4(c)
+    st = _steady4(zi, 0.0)
     fresh = True
     k = 0  # block
     pos = 0  # samples of block k seen
@@ -412,30 +421,9 @@ def _lead_pass(
                 y[k, j] = v
             else:
                 if fresh:
-                    p0 = zi[0, 0] * v
-                    q0 = zi[0, 1] * v
-                    p1 = zi[1, 0] * v
-                    q1 = zi[1, 1] * v
-                    p2 = zi[2, 0] * v
-                    q2 = zi[2, 1] * v
-                    p3 = zi[3, 0] * v
-                    q3 = zi[3, 1] * v
+                    st = _steady4(zi, v)
                     fresh = False
-                o = b00 * v + p0
-                p0 = b01 * v - a01 * o + q0
-                q0 = b02 * v - a02 * o
-                v = o
-                o = b10 * v + p1
-                p1 = b11 * v - a11 * o + q1
-                q1 = b12 * v - a12 * o
-                v = o
-                o = b20 * v + p2
-                p2 = b21 * v - a21 * o + q2
-                q2 = b22 * v - a22 * o
-                v = o
-                o = b30 * v + p3
-                p3 = b31 * v - a31 * o + q3
-                q3 = b32 * v - a32 * o
+                o, st = _step4(v, coef, st)
                 y[k, j] = o
         k += 1
         pos = 0
