@@ -240,27 +240,26 @@ def _steady4(z: np.ndarray, v: float) -> tuple:  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
+def _section(
+    v: float, b0: float, b1: float, b2: float, a1: float, a2: float, p: float, q: float
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """One sample ``v`` through one biquad section in transposed direct form II (state ``p``, ``q``): the output
+    and the new state, the operations of :func:`_cascade_run` in order."""
+    o = b0 * v + p
+    return o, b1 * v - a1 * o + q, b2 * v - a2 * o
+
+
+@njit(cache=True, inline="always")
 def _step4(v: float, coef: tuple, st: tuple) -> tuple[float, tuple]:  # pragma: no cover - compiled
     """One sample ``v`` through the four sections (coefficients ``coef`` of :func:`_coefficients4`, state ``st``):
-    the output and the new state. Transposed direct form II, the operations of :func:`_cascade_run` in order."""
+    the output and the new state."""
     b00, b01, b02, a01, a02, b10, b11, b12, a11, a12, b20, b21, b22, a21, a22, b30, b31, b32, a31, a32 = coef
     p0, q0, p1, q1, p2, q2, p3, q3 = st
-    o = b00 * v + p0
-    p0 = b01 * v - a01 * o + q0
-    q0 = b02 * v - a02 * o
-    v = o
-    o = b10 * v + p1
-    p1 = b11 * v - a11 * o + q1
-    q1 = b12 * v - a12 * o
-    v = o
-    o = b20 * v + p2
-    p2 = b21 * v - a21 * o + q2
-    q2 = b22 * v - a22 * o
-    v = o
-    o = b30 * v + p3
-    p3 = b31 * v - a31 * o + q3
-    q3 = b32 * v - a32 * o
-    return o, (p0, q0, p1, q1, p2, q2, p3, q3)
+    v, p0, q0 = _section(v, b00, b01, b02, a01, a02, p0, q0)
+    v, p1, q1 = _section(v, b10, b11, b12, a11, a12, p1, q1)
+    v, p2, q2 = _section(v, b20, b21, b22, a21, a22, p2, q2)
+    v, p3, q3 = _section(v, b30, b31, b32, a31, a32, p3, q3)
+    return v, (p0, q0, p1, q1, p2, q2, p3, q3)
 
 
 @njit(cache=True)
