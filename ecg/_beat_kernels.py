@@ -66,14 +66,15 @@ _MEDIAN_NETS, _MEDIAN_NET_AT = _median_networks(32)
 def _center(template: np.ndarray, core: int, tc: np.ndarray) -> tuple[float, float]:
     """``tc`` = the central part ``template[core:-core]`` minus its mean; returns (centred SS, energy)."""
     n = template.shape[0] - 2 * core
+    part = template[core : core + n]  # (loop-counter indices: no per-element wrap-around checks)
     mean = 0.0
     for i in range(n):
-        mean += template[core + i]
+        mean += part[i]
     mean /= n
     ss = 0.0
     energy = 0.0
     for i in range(n):
-        v = template[core + i]
+        v = part[i]
         tc[i] = v - mean
         ss += tc[i] * tc[i]
         energy += v * v
@@ -260,8 +261,10 @@ def _cluster(
             j = best_j
             counts[j] += 1
             w = 1.0 / min(counts[j], 32)
-            for i in range(max_lag, n - max_lag):
-                templates[j, i] += w * (beat[i + best_lag] - templates[j, i])
+            dst = templates[j, max_lag : n - max_lag]  # (slices: loop-counter indices, no wrap-around checks)
+            src = beat[max_lag + best_lag : n - max_lag + best_lag]
+            for i in range(dst.shape[0]):
+                dst[i] += w * (src[i] - dst[i])
         else:
             j = n_templates
             n_templates += 1
