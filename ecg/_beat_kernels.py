@@ -37,18 +37,44 @@ _FEW_TEMPLATES = 6  # up to this many templates, score them one by one; beyond, 
 _BLOCK = 64  # beats per transposed block of the vectorised passes (:func:`lag_roots`, :func:`_aligned`)
 
 
+def _median_networks(max_m: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every ``m <= max_m``, the comparators of :func:`~ecg._stats.merge_network` of ``m`` values that the
+    middle row(s) of the sorted result depend on (row ``m // 2``, and ``m // 2 - 1`` for even ``m``): the other
+    comparators only order other rows. Returns all of them stacked, ``(n, 2)``, and where those of each ``m``
+    start (``(max_m + 2,)``: ``m``'s are rows ``at[m] : at[m + 1]``)."""
+    parts = []
+    for m in range(max_m + 1):
+        pairs = merge_network(m)
+        need = {m // 2} if m % 2 else {m // 2 - 1, m // 2}
+        keep = []
+        for q in range(pairs.shape[0] - 1, -1, -1):  # backwards: a comparator counts when an output is needed
+            lo, hi = int(pairs[q, 0]), int(pairs[q, 1])
+            if lo in need or hi in need:
+                keep.append(q)
+                need.update((lo, hi))
+        parts.append(pairs[sorted(keep)])
+    at = np.zeros(max_m + 2, dtype=np.int64)
+    at[1:] = np.cumsum([p.shape[0] for p in parts])
+    return np.ascontiguousarray(np.concatenate(parts)), at
+
+
+# the median networks of up to 32 values, built once (frozen into the kernels that read them)
+_MEDIAN_NETS, _MEDIAN_NET_AT = _median_networks(32)
+
+
 @numba.njit(cache=True)
 def _center(template: np.ndarray, core: int, tc: np.ndarray) -> tuple[float, float]:
     """``tc`` = the central part ``template[core:-core]`` minus its mean; returns (centred SS, energy)."""
     n = template.shape[0] - 2 * core
+    part = template[core : core + n]  # (loop-counter indices: no per-element wrap-around checks)
     mean = 0.0
     for i in range(n):
-        mean += template[core + i]
+        mean += part[i]
     mean /= n
     ss = 0.0
     energy = 0.0
     for i in range(n):
-        v = template[core + i]
+        v = part[i]
         tc[i] = v - mean
         ss += tc[i] * tc[i]
         energy += v * v
@@ -235,8 +261,10 @@ def _cluster(
             j = best_j
             counts[j] += 1
             w = 1.0 / min(counts[j], 32)
-            for i in range(max_lag, n - max_lag):
-                templates[j, i] += w * (beat[i + best_lag] - templates[j, i])
+            dst = templates[j, max_lag : n - max_lag]  # (slices: loop-counter indices, no wrap-around checks)
+            src = beat[max_lag + best_lag : n - max_lag + best_lag]
+            for i in range(dst.shape[0]):
+                dst[i] += w * (src[i] - dst[i])
         else:
             j = n_templates
             n_templates += 1
@@ -582,6 +610,40 @@ def any_nonfinite(x: np.ndarray, stride: int) -> bool:
 
 
 @numba.njit(cache=True)
+def _detrend_columns(st: np.ndarray, n_leads: int, ramp: np.ndarray, rr: float) -> None:
+    """Detrend every column of ``st`` (``(n_leads * w, n_beats)``, the beats' windows as columns) lead by lead:
+    minus its mean, then minus its projection on ``ramp`` (``rr`` = ``ramp``'s sum of squares); vectorised
+    across the beats, each beat's sums in index order (as one beat at a time)."""
+    w = ramp.shape[0]
+    nb = st.shape[1]
+    mean = np.empty(nb)
+    proj = np.empty(nb)
+    for j in range(n_leads):
+        part = st[j * w : (j + 1) * w]
+        mean[:] = 0.0
+        for t in range(w):
+            r = part[t]
+            for b in range(nb):
+                mean[b] += r[b]
+        for b in range(nb):
+            mean[b] /= w
+        proj[:] = 0.0
+        for t in range(w):
+            r = part[t]
+            q = ramp[t]
+            for b in range(nb):
+                r[b] -= mean[b]
+                proj[b] += r[b] * q
+        for b in range(nb):
+            proj[b] /= rr
+        for t in range(w):
+            r = part[t]
+            q = ramp[t]
+            for b in range(nb):
+                r[b] -= proj[b] * q
+
+
+@numba.njit(cache=True)
 def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, centers: np.ndarray,
                        a: int, b: int, half: int) -> np.ndarray:
     """Correlation of each beat's detrended PR window (``c - a .. c - b``) with the sample-wise median
@@ -607,29 +669,24 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
     for k in range(n_beats):
         if k + _AHEAD < n_beats and xstep == 1:
             touched += _touch(x, centers[k + _AHEAD] - a, centers[k + _AHEAD] - b)
-        row = seg[k]
-        _cut(x, xstep, nx, leads, centers[k] - a, w, row)
-        for j in range(n_leads):
-            base = j * w
-            mean = 0.0
-            for t in range(w):
-                mean += row[base + t]
-            mean /= w
-            proj = 0.0
-            for t in range(w):
-                row[base + t] -= mean
-                proj += row[base + t] * ramp[t]
-            coef = proj / rr
-            for t in range(w):
-                row[base + t] -= coef * ramp[t]
+        _cut(x, xstep, nx, leads, centers[k] - a, w, seg[k])
+    # the windows as columns: the per-beat sums run across the beats at once (vectorised), each in index order
+    st = np.empty((d, n_beats))
+    _transpose(seg, 0, n_beats, st)
+    _detrend_columns(st, n_leads, ramp, rr)
+    _transpose(st, 0, d, seg)
     block = 2 * half
     n_full = n_beats // block
     rest = n_beats - n_full * block
     n_groups = n_full + (1 if rest else 0)
     local = np.empty(d)
     buf = np.empty((block, d))
-    net_m = min(block, n_beats)
-    net = merge_network(net_m)
+    num = np.zeros(n_beats)
+    ss = np.zeros(n_beats)
+    for i in range(d):
+        r = st[i]
+        for k in range(n_beats):
+            ss[k] += r[k] * r[k]
     for g in range(n_groups):
         if g < n_full:
             lo, hi = g * block, (g + 1) * block
@@ -639,10 +696,10 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
             first, last = n_full * block, n_beats
         m = hi - lo
         buf[:m] = seg[lo:hi]
-        if m != net_m:
-            net = merge_network(m)
-            net_m = m
-        sort_columns(buf, net, 0, d)
+        if m < _MEDIAN_NET_AT.shape[0] - 1:  # (only the middle rows come out sorted)
+            sort_columns(buf, _MEDIAN_NETS[_MEDIAN_NET_AT[m] : _MEDIAN_NET_AT[m + 1]], 0, d)
+        else:
+            sort_columns(buf, merge_network(m), 0, d)
         h = m // 2
         for i in range(d):
             local[i] = buf[h, i] if m % 2 else (buf[h - 1, i] + buf[h, i]) / 2.0
@@ -654,15 +711,16 @@ def p_wave_consistency(x: np.ndarray, xstep: int, nx: int, leads: np.ndarray, ce
         for i in range(d):
             local[i] -= mean
             ll += local[i] * local[i]
+        part = num[first:last]
+        for i in range(d):
+            r = st[i, first:last]
+            q = local[i]
+            for k in range(part.shape[0]):
+                part[k] += r[k] * q
         for k in range(first, last):
-            num = 0.0
-            ss = 0.0
-            for i in range(d):
-                num += seg[k, i] * local[i]
-                ss += seg[k, i] * seg[k, i]
-            den = np.sqrt(ss * ll)
+            den = np.sqrt(ss[k] * ll)
             if den > 0.0 and centers[k] - a >= 0:
-                out[k] = num / den
+                out[k] = num[k] / den
     if touched == 1.2345e300:  # (never: keeps the prefetching loads alive)
         out[0] = np.nan
     return out

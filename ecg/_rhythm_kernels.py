@@ -38,18 +38,22 @@ def af_window_statistics(
     lagged = np.empty(w)
     for k in range(n_win):
         s = starts[k]
+        # the window through slices: loop-counter indices, no per-element wrap-around checks
+        iv = rr[s : s + w]
+        ok = clean[s : s + w]
+        pw = p_wave[s : s + w + 1]
         # clean intervals and successive pairs
         n_ok = 0
         sum_ok = 0.0
         for i in range(w):
-            if clean[s + i]:
-                vals[n_ok] = rr[s + i]
+            if ok[i]:
+                vals[n_ok] = iv[i]
                 n_ok += 1
-                sum_ok += rr[s + i]
+                sum_ok += iv[i]
         n_pairs = 0
         for i in range(w - 1):
-            if clean[s + i] and clean[s + i + 1]:
-                drr[n_pairs] = abs(rr[s + i + 1] - rr[s + i])
+            if ok[i] and ok[i + 1]:
+                drr[n_pairs] = abs(iv[i + 1] - iv[i])
                 n_pairs += 1
         out[k, 2] = n_pairs
         if n_pairs < min_pairs:
@@ -68,8 +72,8 @@ def af_window_statistics(
             if w > lag + 2:
                 m = 0
                 for i in range(w - lag):
-                    if clean[s + i + lag] and clean[s + i]:
-                        lagged[m] = abs(rr[s + i + lag] - rr[s + i])
+                    if ok[i + lag] and ok[i]:
+                        lagged[m] = abs(iv[i + lag] - iv[i])
                         m += 1
                 if m >= 4:
                     r = median_inplace(lagged, m) / med
@@ -78,18 +82,18 @@ def af_window_statistics(
         out[k, 4] = pattern
         m = 0
         for j in range(w + 1):
-            beat_ok = (j < w and clean[s + j]) or (j > 0 and clean[s + j - 1])
-            if beat_ok and not np.isnan(p_wave[s + j]):
-                vals[m] = p_wave[s + j]
+            beat_ok = (j < w and ok[j]) or (j > 0 and ok[j - 1])
+            if beat_ok and not np.isnan(pw[j]):
+                vals[m] = pw[j]
                 m += 1
         if m >= 4:
             out[k, 5] = median_inplace(vals, m)
         n_trip = 0
         n_turn = 0
         for i in range(w - 2):
-            if clean[s + i] and clean[s + i + 1] and clean[s + i + 2]:
+            if ok[i] and ok[i + 1] and ok[i + 2]:
                 n_trip += 1
-                if (rr[s + i + 1] - rr[s + i]) * (rr[s + i + 2] - rr[s + i + 1]) < 0:
+                if (iv[i + 1] - iv[i]) * (iv[i + 2] - iv[i + 1]) < 0:
                     n_turn += 1
         if n_trip >= 4:
             out[k, 6] = n_turn / n_trip

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ecg import _beat_kernels as K
+from ecg._stats import sort_columns
 from ecg.beats import BeatClass, classify_beats
 from ecg.errors import EcgValueError
 
@@ -296,6 +297,19 @@ def test_empty_and_single_beat():
     assert one.n_beats == 1 and one.labels[0] == BeatClass.NORMAL
 
 
+def test_median_networks_give_the_middle_rows():
+    """The pruned networks leave the middle row(s) of every column as a full sort does."""
+    rng = np.random.default_rng(5)
+    for m in range(1, K._MEDIAN_NET_AT.shape[0] - 1):
+        x = rng.normal(size=(m, 7))
+        x[:, 0] = 1.0  # ties
+        x[:, 1] = np.round(x[:, 1])
+        y = x.copy()
+        sort_columns(y, K._MEDIAN_NETS[K._MEDIAN_NET_AT[m] : K._MEDIAN_NET_AT[m + 1]], 0, 7)
+        rows = [m // 2] if m % 2 else [m // 2 - 1, m // 2]
+        np.testing.assert_array_equal(y[rows], np.sort(x, axis=0)[rows])
+
+
 @pytest.mark.parametrize("pattern", ["NNNNNNNNV", "NNV"])
 def test_decimated_screening_signal_classifies_like_the_raw_path(pattern):
     """screen()'s path: the zero-phase screening signal at fs / d, beats and raw signal at fs."""
@@ -399,12 +413,13 @@ def test_sort_rows_sorts_every_column():
         np.testing.assert_array_equal(y[m:], x[m:])
 
 
-def test_p_wave_consistency_matches_numpy():
+@pytest.mark.parametrize(("block", "n_beats"), [(32, 80), (32, 21), (32, 4), (6, 80), (40, 80), (40, 35)])
+def test_p_wave_consistency_matches_numpy(block, n_beats):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(3000, 2))
     x[100:140] = np.nan
-    centers = np.arange(40, 2990, 37, dtype=np.int64)
-    a, b, block = 50, 16, 32
+    centers = np.arange(40, 2990, 37, dtype=np.int64)[:n_beats]
+    a, b = 50, 16
     seg = np.zeros((centers.size, 2, a - b))
     for k, c in enumerate(centers):
         for t in range(a - b):
@@ -417,7 +432,7 @@ def test_p_wave_consistency_matches_numpy():
     local = np.empty_like(seg)
     for g in range(n_full):
         local[g * block : (g + 1) * block] = np.median(seg[g * block : (g + 1) * block], axis=0)
-    local[n_full * block :] = np.median(seg[centers.size - block :], axis=0)
+    local[n_full * block :] = np.median(seg[max(centers.size - block, 0) :], axis=0)
     local -= local.mean(axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # all-zero windows before the record start: 0 / 0, NaN as the kernel gives
         want = np.sum(seg * local, axis=1) / np.sqrt(np.sum(seg * seg, axis=1) * np.sum(local * local, axis=1))
