@@ -19,20 +19,21 @@ __all__ = ["median_inplace", "median_sorted", "merge_network", "select", "sort_c
 def _partition(a: np.ndarray, lo: int, hi: int, pivot: float, or_equal: bool) -> int:  # pragma: no cover
     """Branchless Lomuto partition of ``a[lo:hi]``: values ``< pivot`` (``<= pivot`` when ``or_equal``) first;
     return where the rest starts. No data-dependent branch, so random data costs no mispredictions."""
-    j = lo
+    seg = a[lo:hi]  # (indexed by loop counters from 0: no wrap-around tests)
+    j = 0
     if or_equal:
-        for i in range(lo, hi):
-            x = a[i]
-            a[i] = a[j]
-            a[j] = x
+        for i in range(seg.shape[0]):
+            x = seg[i]
+            seg[i] = seg[j]
+            seg[j] = x
             j += x <= pivot
     else:
-        for i in range(lo, hi):
-            x = a[i]
-            a[i] = a[j]
-            a[j] = x
+        for i in range(seg.shape[0]):
+            x = seg[i]
+            seg[i] = seg[j]
+            seg[j] = x
             j += x < pivot
-    return j
+    return lo + j
 
 
 @njit(cache=True)
