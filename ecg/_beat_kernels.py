@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._stats import median_sorted, merge_network, sort_columns
+from ._stats import center_columns, median_sorted, merge_network, sort_columns
 
 __all__ = [
     "cluster_beats",
@@ -620,19 +620,12 @@ def _detrend_columns(st: np.ndarray, n_leads: int, ramp: np.ndarray, rr: float) 
     proj = np.empty(nb)
     for j in range(n_leads):
         part = st[j * w : (j + 1) * w]
-        mean[:] = 0.0
-        for t in range(w):
-            r = part[t]
-            for b in range(nb):
-                mean[b] += r[b]
-        for b in range(nb):
-            mean[b] /= w
+        center_columns(part, mean)
         proj[:] = 0.0
         for t in range(w):
             r = part[t]
             q = ramp[t]
             for b in range(nb):
-                r[b] -= mean[b]
                 proj[b] += r[b] * q
         for b in range(nb):
             proj[b] /= rr

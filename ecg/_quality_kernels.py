@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._stats import center_columns
 from ._stats import median_inplace as _median
 from ._stats import select as _select
 
@@ -564,18 +565,7 @@ def _beat_segments(
             for i in range(seg_len):
                 dev[i, j] = 0.0
         usable[j] = ok
-    s_means = s_sss  # (the means first, then the sums of squares, in place)
-    s_means[:n_beats] = 0.0
-    for i in range(seg_len):
-        row = dev[i]
-        for j in range(n_beats):
-            s_means[j] += row[j]
-    for j in range(n_beats):
-        s_means[j] /= seg_len
-    for i in range(seg_len):
-        row = dev[i]
-        for j in range(n_beats):
-            row[j] -= s_means[j]
+    center_columns(dev, s_sss)  # (s_sss holds the means first, then the sums of squares)
     s_sss[:n_beats] = 0.0
     for i in range(seg_len):
         row = dev[i]

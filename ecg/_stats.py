@@ -4,7 +4,8 @@
 sequence of a record): exact, in place, no allocation.
 :func:`merge_network` / :func:`sort_columns` sort many short columns at once through one data-independent
 comparator network (Batcher's odd-even merge sort): P-wave medians of the beat classifier, median beats of
-the interval measurement.
+the interval measurement. :func:`center_columns` takes the mean out of many short columns at once (beat windows
+as columns, in the quality and beat kernels).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["median_inplace", "median_sorted", "merge_network", "select", "sort_columns", "sort_rows"]
+__all__ = ["center_columns", "median_inplace", "median_sorted", "merge_network", "select", "sort_columns", "sort_rows"]
 
 
 @njit(cache=True)
@@ -128,3 +129,24 @@ def sort_columns(buf: np.ndarray, pairs: np.ndarray, c0: int, c1: int) -> None:
 def sort_rows(buf: np.ndarray, m: int) -> None:
     """Sort every column of ``buf[:m]`` in place (:func:`sort_columns` with Batcher's network)."""
     sort_columns(buf, merge_network(m), 0, buf.shape[1])
+
+
+@njit(cache=True)
+def center_columns(a: np.ndarray, means: np.ndarray) -> None:
+    """Subtract from every column of the 2-D ``a`` its mean, in place, the means left in ``means[: a.shape[1]]``.
+
+    The columns advance side by side, row by row (contiguous, vectorised), each column's sum still in row order:
+    the same values as centring one column at a time.
+    """
+    rows, cols = a.shape
+    means[:cols] = 0.0
+    for i in range(rows):
+        r = a[i]
+        for j in range(cols):
+            means[j] += r[j]
+    for j in range(cols):
+        means[j] /= rows
+    for i in range(rows):
+        r = a[i]
+        for j in range(cols):
+            r[j] -= means[j]

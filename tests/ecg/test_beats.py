@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ecg import _beat_kernels as K
-from ecg._stats import sort_columns
+from ecg._stats import center_columns, sort_columns
 from ecg.beats import BeatClass, classify_beats
 from ecg.errors import EcgValueError
 
@@ -134,6 +134,25 @@ def test_beat_windows_match_padded_indexing(x, centers, pre, post):
                 if 0 <= c - pre + t < n:
                     want[k, lead * (pre + post) + t] = x[c - pre + t, lead]
     np.testing.assert_array_equal(K.beat_windows(x, centers, pre, post), want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 12), st.integers(0, 2**31 - 1))
+def test_center_columns_matches_one_column_at_a_time(rows, cols, seed):
+    a = np.random.default_rng(seed).normal(0.0, 3.0, (rows, cols))
+    want = a.copy()
+    means_want = np.empty(cols)
+    for j in range(cols):  # each column's sum in row order, as a plain loop
+        total = 0.0
+        for i in range(rows):
+            total += a[i, j]
+        means_want[j] = total / rows
+        want[:, j] -= means_want[j]
+    means = np.full(cols + 2, 7.0)  # longer than needed: the tail stays untouched
+    center_columns(a, means)
+    np.testing.assert_array_equal(a, want)
+    np.testing.assert_array_equal(means[:cols], means_want)
+    np.testing.assert_array_equal(means[cols:], 7.0)
 
 
 @settings(max_examples=30, deadline=None)
