@@ -154,8 +154,7 @@ def _template_norm(t_ss: float, t_energy: float) -> float:
 
 @numba.njit(cache=True)
 def _aligned(beats: np.ndarray, roots: np.ndarray, template: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`aligned_correlation` given the beats' :func:`lag_roots` (or, when ``roots`` has no column,
-    computing them block by block on the way)."""
+    """:func:`aligned_correlation` given the beats' :func:`lag_roots`."""
     n_beats, n = beats.shape
     corr = np.empty(n_beats)
     lags = np.zeros(n_beats, dtype=np.int64)
@@ -163,19 +162,13 @@ def _aligned(beats: np.ndarray, roots: np.ndarray, template: np.ndarray, max_lag
     tc = np.zeros(m)
     ss, energy = _center(template, max_lag, tc) if m > 0 else (0.0, 0.0)
     t_root = _template_norm(ss, energy)
-    have = roots.shape[1] == n_beats
-    own = roots if have else np.empty((2 * max_lag + 1, n_beats))
     width = min(_BLOCK, n_beats)
     wt = np.empty((n, width))
-    s1 = np.empty((0 if have else n + 1, width))
-    s2 = np.empty((0 if have else n + 1, width))
     acc = np.empty((2 * max_lag + 1, width))
     for k0 in range(0, n_beats, _BLOCK):
         nb = min(_BLOCK, n_beats - k0)
         _transpose(beats, k0, nb, wt)
-        if not have:
-            _block_roots(wt, nb, max_lag, s1, s2, own, k0)
-        correlate_block(wt, nb, tc, t_root, max_lag, acc, own, k0, corr, lags)
+        correlate_block(wt, nb, tc, t_root, max_lag, acc, roots, k0, corr, lags)
     return corr, lags
 
 
@@ -186,7 +179,7 @@ def aligned_correlation(beats: np.ndarray, template: np.ndarray, max_lag: int) -
     ``beats`` is ``(n_beats, n)``, ``template`` is ``(n,)``; the central ``n - 2*max_lag`` samples are compared.
     Returns ``(corr, lag)``.
     """
-    return _aligned(beats, np.empty((2 * max_lag + 1, 0)), template, max_lag)
+    return _aligned(beats, lag_roots(beats, max_lag), template, max_lag)
 
 
 @numba.njit(cache=True)

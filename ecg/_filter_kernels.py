@@ -464,7 +464,7 @@ def screening_pass(
     zi: np.ndarray,
     flat_min_run: int,
     rail_min_run: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Masks, boxcar decimation and a causal biquad cascade, every lead in one kernel.
 
     Per lead, in one pass over the samples: missing / flat / clipped runs with the rules of
